@@ -1,0 +1,125 @@
+// The storage interface of socmesh, and the factory that opens a backend by location.
+//
+// Callers (CLI, API, federation, detect) use only this header. The embedded default is SQLite in WAL
+// mode (store/sqlite_store.cpp); a PostgreSQL backend will implement the same interface.
+//
+// Model: every version (id, modified) of every object is kept; the current version of an object is
+// its version with the greatest `modified`; an object is revoked when its current version says so.
+// Re-ingesting a version that is already stored with the same content is a no-op; the same version
+// with different content is a conflict and is refused (content never changes under a version).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "model/observable.hpp"
+#include "model/stix_object.hpp"
+
+namespace socmesh::store {
+
+enum class Durability {
+  kFull,    // every committed batch survives power loss (fsync per commit)
+  kNormal,  // survives a process crash; the last batches may be lost on power loss
+};
+
+struct StoreOptions {
+  // "sqlite:/path/to/store.db", or a plain path (SQLite). "postgresql://…" is reserved.
+  std::string location;
+  bool read_only = false;
+  bool create_if_missing = true;
+  Durability durability = Durability::kFull;
+};
+
+// One stored version as read back.
+struct StoredVersion {
+  int64_t seq = 0;  // insertion order, unique and increasing (TAXII "added" order)
+  std::string id;
+  std::string type;
+  model::Timestamp modified;  // the version key (see model::StixObject::version)
+  model::Timestamp added;     // when this store first received the version
+  bool revoked = false;
+  std::optional<model::Tlp> tlp;
+  std::string json;  // canonical JSON
+};
+
+struct IngestRejection {
+  size_t index = 0;  // position in the batch
+  std::string id;
+  Error error;  // kConflict: same (id, modified) stored with other content
+};
+
+struct IngestOutcome {
+  size_t inserted = 0;   // new versions stored
+  size_t unchanged = 0;  // versions already stored with identical content (no-ops)
+  std::vector<IngestRejection> rejected;
+};
+
+// Filters for Scan. Empty fields do not filter.
+struct Query {
+  std::vector<std::string> ids;
+  std::vector<std::string> types;
+  std::optional<model::Timestamp> modified_from;  // inclusive
+  std::optional<model::Timestamp> modified_to;    // inclusive
+  std::optional<model::Timestamp> added_after;    // exclusive (TAXII added_after)
+  std::optional<model::Observable> observable;    // objects that carry this normalised observable
+  bool all_versions = false;                      // false: current versions only
+  bool include_revoked = true;
+  size_t limit = 0;  // 0: no limit
+};
+
+struct StoreStats {
+  int64_t object_versions = 0;  // stored versions
+  int64_t objects = 0;          // distinct ids
+  int64_t revoked_objects = 0;  // ids whose current version is revoked
+  int64_t observables = 0;      // rows of the observable index
+  std::vector<std::pair<std::string, int64_t>> objects_by_type;  // distinct ids per type, by type
+  int schema_version = 0;
+  std::string backend;   // "sqlite"
+  std::string location;  // file path
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Stores a batch in one transaction: all new versions and their observables become visible
+  // together or not at all. Per-object problems (conflicts) are returned in `rejected`, the rest is
+  // stored. Returns an Error (and stores nothing) only when the engine fails.
+  virtual Result<IngestOutcome> Ingest(std::span<const model::StixObject> batch) = 0;
+
+  // All stored versions of `id`, oldest first; empty when unknown.
+  virtual Result<std::vector<StoredVersion>> GetVersions(std::string_view id) = 0;
+
+  // The current version of `id`; kNotFound when unknown.
+  virtual Result<StoredVersion> GetCurrent(std::string_view id) = 0;
+
+  // Calls `visit` for each version matching `query`, in insertion order (seq ascending); stops early
+  // when `visit` returns false. Objects are streamed: memory does not grow with the result size.
+  virtual Result<void> Scan(const Query& query,
+                            const std::function<bool(const StoredVersion&)>& visit) = 0;
+
+  virtual Result<StoreStats> Stats() = 0;
+
+ protected:
+  Store() = default;
+};
+
+// Opens (creating if allowed) the store at `options.location`, applying schema migrations.
+// Errors: kInvalidArgument (unknown scheme), kIo / kStorage (cannot open), kUnsupported (the store was
+// written by a newer socmesh whose schema this build does not know).
+Result<std::unique_ptr<Store>> OpenStore(const StoreOptions& options);
+
+// The default location: $SOCMESH_STORE, else $XDG_DATA_HOME/socmesh/store.db, else
+// ~/.local/share/socmesh/store.db.
+std::string DefaultStoreLocation();
+
+}  // namespace socmesh::store
