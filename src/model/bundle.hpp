@@ -12,10 +12,10 @@
 namespace socmesh::model {
 
 struct BundleOptions {
-  size_t max_bytes = size_t{2} << 30;   // larger input is refused before parsing (kTooLarge)
-  size_t max_depth = 64;                // nesting of arrays/objects
-  size_t max_objects = 50'000'000;      // objects in one bundle
-  bool strict = false;                  // any rejected object rejects the whole bundle
+  size_t max_bytes = size_t{2} << 30;  // larger input is refused before parsing (kTooLarge)
+  size_t max_depth = 64;               // nesting of arrays/objects
+  size_t max_objects = 50'000'000;     // objects in one bundle
+  bool strict = false;                 // any rejected object rejects the whole input
 };
 
 // What happened to one object of the input.
@@ -35,11 +35,11 @@ struct ParsedBundle {
 
 // Parses a STIX 2.1 bundle, a single STIX object, or a bare JSON array of objects (accepted with a
 // warning). Objects are validated independently: invalid ones are reported in `findings` and left
-// out, the valid rest returned — unless `strict`, when any rejection returns kInvalidStix and no
-// objects. Duplicate versions within the input are kept once (later copies reported as warnings).
-// Errors for the input as a whole: kTooLarge, kParse (not JSON: message has the byte offset),
-// kInvalidStix (JSON but not STIX, e.g. a bundle whose "objects" is not an array).
-// Thread-safe: no shared state.
+// out, the valid rest returned — unless `strict`, when any rejection empties `objects` (findings
+// are still all reported, so the caller can print the full reject report). Duplicate versions
+// within the input are kept once (later copies reported as warnings). Errors for the input as a
+// whole: kTooLarge, kParse (not JSON: message has the byte offset), kInvalidStix (JSON but not
+// STIX, e.g. a bundle whose "objects" is not an array). Thread-safe: no shared state.
 Result<ParsedBundle> ParseBundle(std::string_view json, const BundleOptions& options = {});
 
 }  // namespace socmesh::model

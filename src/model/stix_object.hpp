@@ -76,8 +76,8 @@ struct Diagnostic {
 
 // Parses and validates one STIX object given as JSON text (spec MUSTs: required properties, types,
 // identifiers, timestamps, modified >= created, reference types, spec_version). On success returns
-// the object and appends warnings to `diagnostics` (when non-null); on failure returns kInvalidStix or
-// kParse with the first error in the message and appends every error found to `diagnostics`.
+// the object and appends warnings to `diagnostics` (when non-null); on failure returns kInvalidStix
+// or kParse with the first error in the message and appends every error found to `diagnostics`.
 Result<StixObject> ParseStixObject(std::string_view json,
                                    std::vector<Diagnostic>* diagnostics = nullptr);
 
