@@ -48,6 +48,7 @@ Result<ParsedBundle> ParseBundle(std::string_view json, const BundleOptions& opt
   ParsedBundle out;
   dom::array objects;
   std::string prefix = "$.objects";
+  std::string bundle_spec_version;
   if (root.is_array()) {
     objects = dom::array(root);
     prefix = "$";
@@ -70,6 +71,15 @@ Result<ParsedBundle> ParseBundle(std::string_view json, const BundleOptions& opt
       } else {
         out.findings.push_back({0, {}, {Severity::kWarning, "$.id", "bundle has no id"}});
       }
+      std::string_view bundle_version;
+      if (root["spec_version"].get(bundle_version) == simdjson::SUCCESS) {
+        bundle_spec_version = std::string(bundle_version.substr(0, 16));
+        out.findings.push_back({0,
+                                {},
+                                {Severity::kWarning, "$.spec_version",
+                                 "bundle declares spec_version \"" + bundle_spec_version +
+                                     "\" (STIX 2.0 style); objects are stored as STIX 2.1"}});
+      }
       dom::element list;
       if (root["objects"].get(list) != simdjson::SUCCESS) {
         return out;  // an empty bundle is valid (section 8)
@@ -81,7 +91,7 @@ Result<ParsedBundle> ParseBundle(std::string_view json, const BundleOptions& opt
       // A lone STIX object.
       out.input_objects = 1;
       std::vector<Diagnostic> diagnostics;
-      auto object = detail::ValidateObject(root, "$", options.max_depth, diagnostics);
+      auto object = detail::ValidateObject(root, "$", options.max_depth, "", diagnostics);
       std::string id = IdOf(root);
       for (auto& d : diagnostics) out.findings.push_back({0, id, std::move(d)});
       if (object) {
@@ -108,7 +118,8 @@ Result<ParsedBundle> ParseBundle(std::string_view json, const BundleOptions& opt
   for (dom::element element : objects) {
     diagnostics.clear();
     std::string path = prefix + "[" + std::to_string(index) + "]";
-    auto object = detail::ValidateObject(element, path, options.max_depth, diagnostics);
+    auto object =
+        detail::ValidateObject(element, path, options.max_depth, bundle_spec_version, diagnostics);
     std::string id = object ? object->id : IdOf(element);
     for (auto& d : diagnostics) out.findings.push_back({index, id, std::move(d)});
     if (!object) {

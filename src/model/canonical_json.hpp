@@ -1,12 +1,14 @@
 // RFC 8785 JSON Canonicalization Scheme (JCS), and a small writer for building JSON text.
 //
-// Canonical JSON is how socmesh stores, hashes and (later) signs STIX objects: two semantically equal
-// objects have byte-identical canonical forms whatever their source formatting.
+// Canonical JSON is how socmesh stores, hashes and (later) signs STIX objects: two semantically
+// equal objects have byte-identical canonical forms whatever their source formatting.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/error.hpp"
 
@@ -18,10 +20,13 @@ struct CanonicalizeOptions {
 };
 
 // Returns the RFC 8785 canonical form of the JSON text `json`.
-// Errors: kParse (not JSON, invalid UTF-8, unpaired surrogate escapes), kInvalidArgument (a duplicate
-// property name, or an integer beyond ±2^53 that IEEE-754 doubles — and hence JCS — cannot represent
-// exactly), kTooLarge (depth). Messages name the JSON path of the problem ("$.objects[3].name").
-Result<std::string> CanonicalizeJson(std::string_view json, const CanonicalizeOptions& options = {});
+// Errors: kParse (not JSON, invalid UTF-8, unpaired surrogate escapes), kInvalidArgument (a
+// duplicate property name, or an integer beyond ±2^53 that IEEE-754 doubles — and hence JCS —
+// cannot represent exactly; integers written exactly as JCS writes the nearest double, such as
+// 100000000000000000000, are accepted), kTooLarge (depth). Messages name the JSON path of the
+// problem ("$.objects[3].name"), or the byte offset for problems found while parsing.
+Result<std::string> CanonicalizeJson(std::string_view json,
+                                     const CanonicalizeOptions& options = {});
 
 // Appends `utf8` as a JCS string literal (quotes included): only '"', '\\' and control characters
 // below U+0020 are escaped, with the short forms \b \t \n \f \r and lower-case \u00xx otherwise.
@@ -62,6 +67,10 @@ class JsonWriter {
   void BeforeValue();
   std::string out_;
   bool need_comma_ = false;
+  // Open containers, innermost last ('{' or '['), and whether a key awaits its value: the state the
+  // debug-build assertions need to catch misuse.
+  std::string scopes_;
+  bool after_key_ = false;
 };
 
 }  // namespace socmesh::model

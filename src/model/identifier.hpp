@@ -16,8 +16,8 @@ using Uuid = std::array<uint8_t, 16>;
 // 00abedb4-aa42-466c-9c01-fed23315a9b7.
 extern const Uuid kStixScoNamespace;
 
-// True when `type` is a valid STIX type name: 3-250 characters of [a-z0-9-], starting with a letter,
-// no "--", not ending with "-" (spec section 2.8 / 11.1 rules for object type names).
+// True when `type` is a valid STIX type name: 3-250 characters of [a-z0-9-], starting with a
+// letter, no "--", not ending with "-" (spec section 2.8 / 11.1 rules for object type names).
 bool IsValidTypeName(std::string_view type);
 
 // A parsed identifier; both views point into the text passed to ParseIdentifier.

@@ -17,30 +17,30 @@ namespace socmesh::model {
 
 // Stored as an integer in the store: never renumber, only append.
 enum class ObservableKind : uint8_t {
-  kIpv4 = 1,         // "192.0.2.1" or CIDR "192.0.2.0/24" (host bits cleared, "/32" dropped)
-  kIpv6 = 2,         // RFC 5952 text ("2001:db8::1"), CIDR as for IPv4 ("/128" dropped)
-  kDomain = 3,       // lower-case, no trailing dot; IDNs kept as given but lower-cased
-  kUrl = 4,          // scheme and host lower-cased, default port dropped, rest byte-exact
-  kEmail = 5,        // "local@domain", domain part lower-cased, local part kept
-  kMac = 6,          // "aa:bb:cc:dd:ee:ff"
-  kAsn = 7,          // decimal number without "AS"
-  kMd5 = 8,          // lower-case hex, exact length
+  kIpv4 = 1,    // "192.0.2.1" or CIDR "192.0.2.0/24" (host bits cleared, "/32" dropped)
+  kIpv6 = 2,    // RFC 5952 text ("2001:db8::1"), CIDR as for IPv4 ("/128" dropped)
+  kDomain = 3,  // lower-case, no trailing dot; IDNs kept as given but lower-cased
+  kUrl = 4,     // scheme and host lower-cased, default port dropped, rest byte-exact
+  kEmail = 5,   // "local@domain", domain part lower-cased, local part kept
+  kMac = 6,     // "aa:bb:cc:dd:ee:ff"
+  kAsn = 7,     // decimal number without "AS"
+  kMd5 = 8,     // lower-case hex, exact length
   kSha1 = 9,
   kSha256 = 10,
   kSha512 = 11,
   kSha3_256 = 12,
   kSha3_512 = 13,
-  kSsdeep = 14,      // kept as given (case-sensitive base64 alphabet)
-  kTlsh = 15,        // lower-case hex
-  kFileName = 16,    // kept as given
-  kMutex = 17,       // kept as given
-  kRegistryKey = 18, // lower-cased (Windows registry keys are case-insensitive)
-  kUserAgent = 19,   // kept as given
+  kSsdeep = 14,       // kept as given (case-sensitive base64 alphabet)
+  kTlsh = 15,         // lower-case hex
+  kFileName = 16,     // kept as given
+  kMutex = 17,        // kept as given
+  kRegistryKey = 18,  // lower-cased (Windows registry keys are case-insensitive)
+  kUserAgent = 19,    // kept as given
 };
 
 // Stable lower-case names for CLI and JSON: "ipv4", "ipv6", "domain", "url", "email", "mac", "asn",
-// "md5", "sha1", "sha256", "sha512", "sha3-256", "sha3-512", "ssdeep", "tlsh", "file-name", "mutex",
-// "registry-key", "user-agent".
+// "md5", "sha1", "sha256", "sha512", "sha3-256", "sha3-512", "ssdeep", "tlsh", "file-name",
+// "mutex", "registry-key", "user-agent".
 std::string_view ObservableKindName(ObservableKind kind);
 std::optional<ObservableKind> ParseObservableKindName(std::string_view name);
 
@@ -55,8 +55,8 @@ struct Observable {
 // the value is not a valid `kind` (e.g. "999.1.1.1 is not an IPv4 address").
 Result<std::string> NormalizeObservable(ObservableKind kind, std::string_view value);
 
-// Guesses the kind of a value typed by a user (`socmesh search --value …`): IP, CIDR, hash by length,
-// e-mail, URL (has a scheme), domain. nullopt when nothing fits.
+// Guesses the kind of a value typed by a user (`socmesh search --value …`): IP, CIDR, hash by
+// length, e-mail, URL (has a scheme), domain. nullopt when nothing fits.
 std::optional<Observable> ClassifyObservable(std::string_view value);
 
 // Maps an SCO type and a property path as written in STIX patterns ("value", "hashes.'SHA-256'",
@@ -71,9 +71,10 @@ std::optional<ObservableKind> KindForHashAlgorithm(std::string_view algorithm);
 
 // Extracts the observables of the equality comparisons `[<sco-type>:<path> = '<string>']` of a STIX
 // pattern (any nesting of AND/OR and observation expressions), normalised. Comparisons with other
-// operators, paths that KindForObjectPath does not know, and values that do not normalise are skipped.
-// Never fails: a malformed pattern yields whatever complete comparisons could be read (the full
-// pattern grammar and its errors belong to detect/). Duplicates are removed; order is first seen.
+// operators, paths that KindForObjectPath does not know, and values that do not normalise are
+// skipped. Never fails: a malformed pattern yields whatever complete comparisons could be read (the
+// full pattern grammar and its errors belong to detect/). Duplicates are removed; order is first
+// seen.
 std::vector<Observable> ExtractPatternObservables(std::string_view pattern);
 
 }  // namespace socmesh::model

@@ -1,7 +1,7 @@
 // The storage interface of socmesh, and the factory that opens a backend by location.
 //
-// Callers (CLI, API, federation, detect) use only this header. The embedded default is SQLite in WAL
-// mode (store/sqlite_store.cpp); a PostgreSQL backend will implement the same interface.
+// Callers (CLI, API, federation, detect) use only this header. The embedded default is SQLite in
+// WAL mode (store/sqlite_store.cpp); a PostgreSQL backend will implement the same interface.
 //
 // Model: every version (id, modified) of every object is kept; the current version of an object is
 // its version with the greatest `modified`; an object is revoked when its current version says so.
@@ -102,8 +102,9 @@ class Store {
   // The current version of `id`; kNotFound when unknown.
   virtual Result<StoredVersion> GetCurrent(std::string_view id) = 0;
 
-  // Calls `visit` for each version matching `query`, in insertion order (seq ascending); stops early
-  // when `visit` returns false. Objects are streamed: memory does not grow with the result size.
+  // Calls `visit` for each version matching `query`, in insertion order (seq ascending); stops
+  // early when `visit` returns false. Objects are streamed: memory does not grow with the result
+  // size.
   virtual Result<void> Scan(const Query& query,
                             const std::function<bool(const StoredVersion&)>& visit) = 0;
 
@@ -114,8 +115,8 @@ class Store {
 };
 
 // Opens (creating if allowed) the store at `options.location`, applying schema migrations.
-// Errors: kInvalidArgument (unknown scheme), kIo / kStorage (cannot open), kUnsupported (the store was
-// written by a newer socmesh whose schema this build does not know).
+// Errors: kInvalidArgument (unknown scheme), kIo / kStorage (cannot open), kUnsupported (the store
+// was written by a newer socmesh whose schema this build does not know).
 Result<std::unique_ptr<Store>> OpenStore(const StoreOptions& options);
 
 // The default location: $SOCMESH_STORE, else $XDG_DATA_HOME/socmesh/store.db, else

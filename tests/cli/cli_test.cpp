@@ -1,1 +1,187 @@
+// End-to-end tests of the socmesh binary: run it as a user would, check exit codes, output and the
+// resulting store (Zeek btest style, with expectations written inline).
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/test_data.hpp"
+#include "model/bundle.hpp"
+
+namespace socmesh::cli {
+namespace {
+
+using socmesh::testing::DataPath;
+using socmesh::testing::ReadFile;
+using socmesh::testing::TempDir;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string Quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  RunResult Run(const std::vector<std::string>& args, const std::string& stdin_file = "/dev/null") {
+    std::string cmd = Quote(SOCMESH_BINARY) + " --store " + Quote(store_);
+    for (const auto& a : args) cmd += " " + Quote(a);
+    const auto out = dir_.path() / "out.txt";
+    const auto err = dir_.path() / "err.txt";
+    cmd += " <" + Quote(stdin_file) + " >" + Quote(out.string()) + " 2>" + Quote(err.string());
+    int status = std::system(cmd.c_str());
+    RunResult r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = ReadFile(out);
+    r.err = ReadFile(err);
+    return r;
+  }
+
+  int64_t StoredVersions() {
+    RunResult r = Run({"stats", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    auto pos = r.out.find("\"object_versions\":");
+    if (pos == std::string::npos) return -1;
+    return std::stoll(r.out.substr(pos + 18));
+  }
+
+  TempDir dir_;
+  std::string store_ = (dir_.path() / "store.db").string();
+};
+
+// The set of canonical objects in a bundle file, as the parser sees them.
+std::multiset<std::string> CanonicalObjects(const std::string& json) {
+  auto parsed = model::ParseBundle(json);
+  EXPECT_TRUE(parsed.has_value());
+  std::multiset<std::string> out;
+  if (parsed) {
+    for (const auto& o : parsed->objects) out.insert(o.canonical_json);
+  }
+  return out;
+}
+
+TEST_F(CliTest, IngestsRealDirectoryAndCountsVersions) {
+  RunResult r = Run({"ingest", DataPath("stix/oasis-cti-documentation-examples").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("total: 9 file(s)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0 rejected"), std::string::npos) << r.out;
+  EXPECT_GT(StoredVersions(), 30);
+}
+
+TEST_F(CliTest, IngestingTwiceChangesNothing) {
+  const std::string input = DataPath("stix/mitre-attack-stix-data/ics-attack-18.1.json").string();
+  RunResult first = Run({"ingest", input});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("1826 stored"), std::string::npos) << first.out;
+  const int64_t versions = StoredVersions();
+  EXPECT_EQ(versions, 1826);
+  RunResult second = Run({"ingest", input});
+  EXPECT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.out.find("0 stored, 1826 already present"), std::string::npos) << second.out;
+  EXPECT_EQ(StoredVersions(), versions);
+}
+
+TEST_F(CliTest, ExportRoundTripIsJcsIdentical) {
+  const std::string input = DataPath("stix/mitre-attack-stix-data/ics-attack-18.1.json").string();
+  ASSERT_EQ(Run({"ingest", input}).exit_code, 0);
+  const std::string exported = (dir_.path() / "export.json").string();
+  RunResult r = Run({"export", "--all-versions", "-o", exported});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The exported bundle itself is valid STIX and holds exactly the ingested objects, byte for byte
+  // in canonical form.
+  EXPECT_EQ(CanonicalObjects(ReadFile(exported)), CanonicalObjects(ReadFile(input)));
+  auto objects = CanonicalObjects(ReadFile(exported));
+  for (const auto& o : objects) {
+    EXPECT_NE(ReadFile(exported).find(o), std::string::npos);
+    break;  // the exported text contains the canonical form verbatim (checked on one)
+  }
+}
+
+TEST_F(CliTest, RejectedObjectIsReportedWithFileIndexIdAndReason) {
+  const std::string input =
+      DataPath("stix/oasis-stix-validator-test-examples/invalid_timestamp.json").string();
+  RunResult r = Run({"ingest", input});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("invalid_timestamp.json: rejected object 0 "
+                       "(identity--8c6af861-7b20-41ef-9b59-6344fd872a8f): $.modified"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("earlier than created"), std::string::npos) << r.err;
+  EXPECT_EQ(StoredVersions(), 0);
+}
+
+TEST_F(CliTest, InvalidJsonFileIsNamedAndOthersStillIngested) {
+  RunResult r = Run(
+      {"ingest", DataPath("stix/oasis-stix-validator-test-examples/invalid_comma.json").string(),
+       DataPath("stix/oasis-stix-validator-test-examples/identity.json").string()});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("invalid_comma.json"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("not valid JSON"), std::string::npos) << r.err;
+  EXPECT_EQ(StoredVersions(), 1);
+}
+
+TEST_F(CliTest, ValidRestIsStoredUnlessStrict) {
+  const std::string input =
+      DataPath("stix/oasis-cti-python-stix2/sco-examples-bundle.json").string();
+  RunResult strict = Run({"ingest", "--strict", input});
+  EXPECT_EQ(strict.exit_code, 3);
+  EXPECT_EQ(StoredVersions(), 0);
+  RunResult lenient = Run({"ingest", input});
+  EXPECT_EQ(lenient.exit_code, 3);
+  EXPECT_GT(StoredVersions(), 60);
+}
+
+TEST_F(CliTest, ReportFileListsEveryFinding) {
+  const std::string report = (dir_.path() / "report.json").string();
+  RunResult r = Run({"ingest", "--report", report,
+                     DataPath("stix/oasis-cti-python-stix2/sco-examples-bundle.json").string()});
+  EXPECT_EQ(r.exit_code, 3);
+  std::string text = ReadFile(report);
+  EXPECT_NE(text.find("\"severity\":\"error\""), std::string::npos);
+  EXPECT_NE(text.find("base64"), std::string::npos);
+  EXPECT_NE(text.find("\"rejected\":"), std::string::npos);
+}
+
+TEST_F(CliTest, ReadsStandardInput) {
+  RunResult r = Run({"ingest", "-"},
+                    DataPath("stix/oasis-stix-validator-test-examples/identity.json").string());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(StoredVersions(), 1);
+}
+
+TEST_F(CliTest, GetSearchAndExitCodes) {
+  ASSERT_EQ(Run({"ingest", DataPath("stix/oasis-stix2-json-schemas-examples").string()}).exit_code,
+            0);
+  RunResult search = Run({"search", "--value", "HUGESOFT.org"});
+  EXPECT_EQ(search.exit_code, 0) << search.err;
+  ASSERT_NE(search.out.find("indicator--"), std::string::npos) << search.out;
+  const std::string id = search.out.substr(search.out.find("indicator--"), 47);
+
+  RunResult get = Run({"get", id});
+  EXPECT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_NE(get.out.find("hugesoft.org"), std::string::npos);
+
+  EXPECT_EQ(Run({"get", "indicator--00000000-0000-4000-8000-000000000000"}).exit_code, 4);
+  EXPECT_EQ(Run({"get", "not-an-id"}).exit_code, 2);
+  EXPECT_EQ(Run({"search", "--since", "last tuesday"}).exit_code, 2);
+  EXPECT_EQ(Run({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(Run({"ingest", "/nonexistent/file.json"}).exit_code, 1);
+
+  RunResult by_type = Run({"search", "--type", "threat-actor", "--json"});
+  EXPECT_EQ(by_type.exit_code, 0);
+  EXPECT_NE(by_type.out.find("\"type\":\"threat-actor\""), std::string::npos);
+  EXPECT_EQ(by_type.out.find("\"type\":\"indicator\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace socmesh::cli
