@@ -42,3 +42,8 @@ __sanitizer_cov_trace_pc() {
   counters[(location ^ previous_location) & (kCounters - 1)]++;
   previous_location = location >> 1;
 }
+
+// g++ also instruments floating-point comparisons; libFuzzer has no use for them (it only learns
+// from integer comparisons), so they are accepted and ignored.
+extern "C" __attribute__((no_sanitize_coverage)) void __sanitizer_cov_trace_cmpf(float, float) {}
+extern "C" __attribute__((no_sanitize_coverage)) void __sanitizer_cov_trace_cmpd(double, double) {}

@@ -2,7 +2,10 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <map>
+#include <optional>
+#include <thread>
 
 #include "model/detail/stix_validator.hpp"
 #include "model/identifier.hpp"
@@ -110,39 +113,69 @@ Result<ParsedBundle> ParseBundle(std::string_view json, const BundleOptions& opt
                                           " objects, more than the limit of " +
                                           std::to_string(options.max_objects));
   }
-  out.objects.reserve(objects.size());
+  // Validation and canonicalisation dominate parsing and objects are independent: large inputs
+  // are validated by several threads over disjoint index ranges of the (read-only) DOM, then merged
+  // in input order so results do not depend on the thread count.
+  std::vector<dom::element> elements;
+  elements.reserve(objects.size());
+  for (dom::element e : objects) elements.push_back(e);
+  struct Checked {
+    std::optional<StixObject> object;
+    std::vector<Diagnostic> diagnostics;
+  };
+  std::vector<Checked> checked(elements.size());
+  auto validate_range = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      std::string path = prefix + "[" + std::to_string(i) + "]";
+      checked[i].object = detail::ValidateObject(elements[i], path, options.max_depth,
+                                                 bundle_spec_version, checked[i].diagnostics);
+    }
+  };
+  constexpr size_t kObjectsPerThread = 2048;
+  const size_t threads = std::clamp<size_t>(elements.size() / kObjectsPerThread, 1,
+                                            std::max(1u, std::thread::hardware_concurrency()));
+  if (threads == 1) {
+    validate_range(0, elements.size());
+  } else {
+    std::vector<std::thread> workers;
+    const size_t per = (elements.size() + threads - 1) / threads;
+    for (size_t t = 1; t < threads; ++t) {
+      workers.emplace_back(validate_range, std::min(elements.size(), t * per),
+                           std::min(elements.size(), (t + 1) * per));
+    }
+    validate_range(0, std::min(elements.size(), per));
+    for (auto& w : workers) w.join();
+  }
+
+  out.objects.reserve(elements.size());
   // Same (id, version) twice in one input: identical copies are dropped, different ones rejected.
   std::map<VersionKey, size_t> seen;
-  std::vector<Diagnostic> diagnostics;
   size_t index = 0;
-  for (dom::element element : objects) {
-    diagnostics.clear();
-    std::string path = prefix + "[" + std::to_string(index) + "]";
-    auto object =
-        detail::ValidateObject(element, path, options.max_depth, bundle_spec_version, diagnostics);
-    std::string id = object ? object->id : IdOf(element);
-    for (auto& d : diagnostics) out.findings.push_back({index, id, std::move(d)});
+  for (; index < elements.size(); ++index) {
+    auto& object = checked[index].object;
+    std::string id = object ? object->id : IdOf(elements[index]);
+    for (auto& d : checked[index].diagnostics) out.findings.push_back({index, id, std::move(d)});
     if (!object) {
       ++out.rejected;
-    } else {
-      auto [it, inserted] = seen.emplace(object->version_key(), out.objects.size());
-      if (inserted) {
-        out.objects.push_back(std::move(*object));
-      } else if (out.objects[it->second].digest == object->digest) {
-        out.findings.push_back({index,
-                                id,
-                                {Severity::kWarning, path,
-                                 "duplicate of an earlier object in this input; kept once"}});
-      } else {
-        ++out.rejected;
-        out.findings.push_back(
-            {index,
-             id,
-             {Severity::kError, path,
-              "same id and modified as an earlier object in this input but different content"}});
-      }
+      continue;
     }
-    ++index;
+    std::string path = prefix + "[" + std::to_string(index) + "]";
+    auto [it, inserted] = seen.emplace(object->version_key(), out.objects.size());
+    if (inserted) {
+      out.objects.push_back(std::move(*object));
+    } else if (out.objects[it->second].digest == object->digest) {
+      out.findings.push_back(
+          {index,
+           id,
+           {Severity::kWarning, path, "duplicate of an earlier object in this input; kept once"}});
+    } else {
+      ++out.rejected;
+      out.findings.push_back(
+          {index,
+           id,
+           {Severity::kError, path,
+            "same id and modified as an earlier object in this input but different content"}});
+    }
   }
   out.input_objects = index;
   if (options.strict && out.rejected > 0) out.objects.clear();

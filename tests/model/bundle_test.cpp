@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 
 namespace socmesh::model {
@@ -117,6 +118,41 @@ TEST(Bundle, NonObjectEntriesAreRejectedIndividually) {
   ASSERT_TRUE(b.has_value());
   EXPECT_EQ(b->rejected, 3u);
   EXPECT_EQ(b->objects.size(), 1u);
+}
+
+}  // namespace
+}  // namespace socmesh::model
+
+namespace socmesh::model {
+namespace {
+
+TEST(Bundle, LargeInputsValidatedInParallelKeepInputOrderAndFindings) {
+  // Enough objects to take the multi-threaded path; every 1000th object is invalid.
+  constexpr size_t kCount = 9000;
+  std::string objects;
+  for (size_t i = 0; i < kCount; ++i) {
+    char tail[13];
+    std::snprintf(tail, sizeof tail, "%012zu", i);
+    if (i > 0) objects += ",";
+    objects +=
+        Identity(tail, i % 1000 == 999 ? "2015-01-01T00:00:00.000Z" : "2016-08-08T15:50:10.983Z");
+  }
+  auto b = ParseBundle(Bundle(objects));
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(b->input_objects, kCount);
+  EXPECT_EQ(b->rejected, kCount / 1000);
+  ASSERT_EQ(b->objects.size(), kCount - kCount / 1000);
+  for (size_t i = 1; i < b->objects.size(); ++i) {
+    ASSERT_LT(b->objects[i - 1].id, b->objects[i].id) << "input order lost at " << i;
+  }
+  size_t expected_index = 999;
+  for (const auto& f : b->findings) {
+    if (f.diagnostic.severity != Severity::kError) continue;
+    EXPECT_EQ(f.index, expected_index);
+    EXPECT_EQ(f.diagnostic.path, "$.objects[" + std::to_string(expected_index) + "].modified");
+    expected_index += 1000;
+  }
+  EXPECT_EQ(expected_index, 999u + kCount);
 }
 
 }  // namespace
