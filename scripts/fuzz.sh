@@ -5,11 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
-./scripts/build.sh build-fuzz -DSOCMESH_FUZZ=ON -DSOCMESH_BUILD_TESTS=OFF -DSOCMESH_BUILD_BENCH=OFF
+targets=(bundle canonical_json pattern_observables observable_normalize)
+cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSOCMESH_FUZZ=ON \
+  -DSOCMESH_BUILD_TESTS=OFF -DSOCMESH_BUILD_BENCH=OFF >/dev/null
+cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]/%/_fuzz}"
 data=${SOCMESH_TEST_DATA:-$(cd .. && pwd)/shared/data}
+[[ -d $data ]] || data=/work/shared/data
 mkdir -p fuzz/artifacts
-for bin in build-fuzz/fuzz/*_fuzz; do
-  name=$(basename "$bin" _fuzz)
+for name in "${targets[@]}"; do
+  bin=build-fuzz/fuzz/${name}_fuzz
   work=$(mktemp -d)
   seeds=(fuzz/corpus/"$name")
   case $name in bundle | canonical_json) seeds+=("$data/stix") ;; esac
