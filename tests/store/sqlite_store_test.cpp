@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/test_data.hpp"
@@ -31,6 +34,38 @@ model::StixObject Indicator(const std::string& uuid_tail, const std::string& mod
   auto o = model::ParseStixObject(json);
   EXPECT_TRUE(o.has_value()) << (o ? "" : o.error().message);
   return o ? *o : model::StixObject{};
+}
+
+// Built directly (not parsed) where a test needs types or values the parser helper does not make.
+// The digest only has to differ when the JSON differs.
+model::StixObject Object(const std::string& type, const std::string& uuid_tail, int64_t modified,
+                         std::vector<model::Observable> observables = {},
+                         const std::string& content = "") {
+  model::StixObject o;
+  o.type = type;
+  o.id = type + "--8e2e2d2b-17d4-4cbf-938f-" + uuid_tail;
+  o.created = model::Timestamp{0};
+  o.modified = model::Timestamp{modified};
+  o.observables = std::move(observables);
+  o.canonical_json = R"({"id":")" + o.id + R"(","modified":)" + std::to_string(modified) +
+                     R"(,"x":")" + content + R"("})";
+  for (size_t i = 0; i < o.digest.size(); ++i) {
+    o.digest[i] = static_cast<uint8_t>(std::hash<std::string>{}(o.canonical_json) >> (i % 8 * 8));
+  }
+  o.digest[0] ^= static_cast<uint8_t>(o.canonical_json.size());
+  return o;
+}
+
+int64_t UserVersion(const std::string& path) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  int64_t version = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return version;
 }
 
 class SqliteStoreTest : public ::testing::Test {
@@ -170,6 +205,169 @@ TEST_F(SqliteStoreTest, ScanFiltersAndStopsEarly) {
     return false;
   }));
   EXPECT_EQ(visited, 1u);
+}
+
+TEST_F(SqliteStoreTest, CurrentIsTheGreatestModifiedWhateverTheIngestOrder) {
+  auto s = Open();
+  const model::Observable old_ip{model::ObservableKind::kIpv4, "192.0.2.1"};
+  const model::Observable new_ip{model::ObservableKind::kIpv4, "192.0.2.2"};
+  // The newer version arrives first, in its own batch.
+  ASSERT_EQ(
+      s->Ingest(std::vector{Object("indicator", "000000000001", 2000, {new_ip}, "new")})->inserted,
+      1u);
+  ASSERT_EQ(
+      s->Ingest(std::vector{Object("indicator", "000000000001", 1000, {old_ip}, "old")})->inserted,
+      1u);
+  const std::string id = "indicator--8e2e2d2b-17d4-4cbf-938f-000000000001";
+  auto current = s->GetCurrent(id);
+  ASSERT_TRUE(current.has_value());
+  EXPECT_EQ(current->modified.micros, 2000);
+  auto versions = s->GetVersions(id);
+  ASSERT_EQ(versions->size(), 2u);
+  EXPECT_EQ((*versions)[0].modified.micros, 1000);  // oldest first, not in insertion order
+  EXPECT_GT((*versions)[0].seq, (*versions)[1].seq);
+
+  auto current_only = ScanAll(*s, Query{});
+  ASSERT_EQ(current_only.size(), 1u);
+  EXPECT_EQ(current_only[0].modified.micros, 2000);
+  Query all;
+  all.all_versions = true;
+  auto every = ScanAll(*s, all);
+  ASSERT_EQ(every.size(), 2u);
+  EXPECT_EQ(every[0].modified.micros, 2000);  // insertion order
+  EXPECT_EQ(every[1].modified.micros, 1000);
+
+  // The observable index covers every version; by default only current versions are returned.
+  Query by_old;
+  by_old.observable = old_ip;
+  EXPECT_TRUE(ScanAll(*s, by_old).empty());
+  by_old.all_versions = true;
+  auto hit = ScanAll(*s, by_old);
+  ASSERT_EQ(hit.size(), 1u);
+  EXPECT_EQ(hit[0].modified.micros, 1000);
+  Query by_new;
+  by_new.observable = new_ip;
+  EXPECT_EQ(ScanAll(*s, by_new).size(), 1u);
+  by_new.types = {"malware"};
+  EXPECT_TRUE(ScanAll(*s, by_new).empty());
+  by_new.types = {"malware", "indicator"};
+  EXPECT_EQ(ScanAll(*s, by_new).size(), 1u);
+  by_new.observable->kind = model::ObservableKind::kDomain;  // same text, other kind
+  EXPECT_TRUE(ScanAll(*s, by_new).empty());
+}
+
+TEST_F(SqliteStoreTest, NoOpsAndConflictsLeaveTheObservableIndexAlone) {
+  auto s = Open();
+  const model::Observable ip{model::ObservableKind::kIpv4, "192.0.2.1"};
+  const model::Observable other{model::ObservableKind::kIpv4, "192.0.2.9"};
+  auto a = Object("indicator", "000000000001", 1000, {ip, other}, "a");
+  ASSERT_EQ(s->Ingest(std::vector{a})->inserted, 1u);
+  EXPECT_EQ(s->Stats()->observables, 2);
+  auto again = s->Ingest(std::vector{a, a});
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->unchanged, 2u);
+  auto conflicting = Object("indicator", "000000000001", 1000,
+                            {{model::ObservableKind::kDomain, "example.org"}}, "b");
+  auto conflict = s->Ingest(std::vector{conflicting});
+  ASSERT_EQ(conflict->rejected.size(), 1u);
+  EXPECT_EQ(conflict->rejected[0].id, a.id);
+  EXPECT_NE(conflict->rejected[0].error.message.find(a.id), std::string::npos);
+  auto stats = s->Stats();
+  EXPECT_EQ(stats->object_versions, 1);
+  EXPECT_EQ(stats->observables, 2);
+  Query q;
+  q.observable = conflicting.observables[0];
+  EXPECT_TRUE(ScanAll(*s, q).empty());
+  EXPECT_EQ(s->GetCurrent(a.id)->json, a.canonical_json);
+}
+
+TEST_F(SqliteStoreTest, ScanByTypesAndAddedAfterStreamsInInsertionOrder) {
+  auto s = Open();
+  // Each batch is in (id, modified) order, so that its insertion order is that of the batch.
+  ASSERT_TRUE(s->Ingest(std::vector{
+      Object("indicator", "000000000001", 1000),
+      Object("indicator", "000000000003", 1000),
+      Object("malware", "000000000002", 1000),
+  }));
+  auto first = ScanAll(*s, Query{});
+  ASSERT_EQ(first.size(), 3u);
+  // `added` has microsecond resolution: make sure the second batch gets a later one.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_TRUE(s->Ingest(std::vector{
+      Object("indicator", "000000000001", 2000),  // a new version of the first object
+      Object("malware", "000000000005", 1000),
+      Object("tool", "000000000004", 1000),
+  }));
+
+  auto ids_of = [](const std::vector<StoredVersion>& versions) {
+    std::vector<std::string> out;
+    for (const auto& v : versions) out.push_back(v.type + "/" + v.id.substr(v.id.size() - 1));
+    return out;
+  };
+  auto all = ScanAll(*s, Query{});
+  for (size_t i = 1; i < all.size(); ++i) EXPECT_LT(all[i - 1].seq, all[i].seq);
+
+  Query one_type;
+  one_type.types = {"malware"};
+  EXPECT_EQ(ids_of(ScanAll(*s, one_type)), (std::vector<std::string>{"malware/2", "malware/5"}));
+  Query two_types;
+  two_types.types = {"tool", "indicator"};
+  EXPECT_EQ(ids_of(ScanAll(*s, two_types)),
+            (std::vector<std::string>{"indicator/3", "indicator/1", "tool/4"}));
+  two_types.all_versions = true;
+  EXPECT_EQ(ids_of(ScanAll(*s, two_types)),
+            (std::vector<std::string>{"indicator/1", "indicator/3", "indicator/1", "tool/4"}));
+  Query ids_and_type;
+  ids_and_type.ids = {"indicator--8e2e2d2b-17d4-4cbf-938f-000000000001",
+                      "malware--8e2e2d2b-17d4-4cbf-938f-000000000002"};
+  ids_and_type.types = {"malware"};
+  EXPECT_EQ(ids_of(ScanAll(*s, ids_and_type)), (std::vector<std::string>{"malware/2"}));
+
+  Query later;
+  later.added_after = first.back().added;
+  later.all_versions = true;
+  EXPECT_EQ(ids_of(ScanAll(*s, later)),
+            (std::vector<std::string>{"indicator/1", "malware/5", "tool/4"}));
+  later.types = {"indicator"};
+  later.limit = 1;
+  EXPECT_EQ(ids_of(ScanAll(*s, later)), (std::vector<std::string>{"indicator/1"}));
+
+  auto stats = s->Stats();
+  ASSERT_TRUE(stats.has_value());
+  EXPECT_EQ(stats->objects, 5);
+  EXPECT_EQ(stats->object_versions, 6);
+  EXPECT_EQ(stats->objects_by_type, (std::vector<std::pair<std::string, int64_t>>{
+                                        {"indicator", 2}, {"malware", 2}, {"tool", 1}}));
+  EXPECT_EQ(stats->backend, "sqlite");
+  EXPECT_EQ(stats->location, path_);
+}
+
+TEST_F(SqliteStoreTest, FreshStoreHasTheLatestSchemaVersion) {
+  auto s = Open();
+  auto stats = s->Stats();
+  ASSERT_TRUE(stats.has_value());
+  EXPECT_GT(stats->schema_version, 0);
+  EXPECT_EQ(UserVersion(path_), stats->schema_version);
+  s.reset();
+  EXPECT_EQ(Open()->Stats()->schema_version, stats->schema_version);  // reopening migrates nothing
+}
+
+TEST_F(SqliteStoreTest, ConcurrentOpeningOfANewStoreMigratesOnce) {
+  for (int round = 0; round < 5; ++round) {
+    const std::string path = (dir_.path() / ("race" + std::to_string(round) + ".db")).string();
+    std::vector<std::string> errors(4);
+    std::vector<std::thread> threads;
+    for (size_t t = 0; t < errors.size(); ++t) {
+      threads.emplace_back([&, t] {
+        StoreOptions o;
+        o.location = path;
+        auto store = OpenStore(o);
+        if (!store) errors[t] = store.error().message;
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (const auto& e : errors) EXPECT_EQ(e, "") << "round " << round;
+  }
 }
 
 TEST_F(SqliteStoreTest, ReopeningKeepsDataAndReadOnlyRefusesWrites) {

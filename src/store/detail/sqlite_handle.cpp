@@ -105,6 +105,13 @@ Result<Transaction> Transaction::Begin(Database& db) {
   return Transaction(&db);
 }
 
+Result<Transaction> Transaction::BeginRead(Database& db) {
+  if (auto r = db.Exec("BEGIN DEFERRED", "begin read transaction"); !r) {
+    return std::unexpected(r.error());
+  }
+  return Transaction(&db);
+}
+
 Transaction::~Transaction() {
   if (db_ != nullptr) sqlite3_exec(db_->get(), "ROLLBACK", nullptr, nullptr, nullptr);
 }

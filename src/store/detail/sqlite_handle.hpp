@@ -83,6 +83,8 @@ class ResetOnExit {
 class Transaction {
  public:
   static Result<Transaction> Begin(Database& db);
+  // A read snapshot (BEGIN DEFERRED): several queries see the same data; never needs Commit().
+  static Result<Transaction> BeginRead(Database& db);
   Transaction(Transaction&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
   Transaction& operator=(Transaction&&) = delete;
   ~Transaction();
