@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/command_group.hpp"
 #include "cli/progress.hpp"
 #include "formats/stix_input.hpp"
 #include "model/canonical_json.hpp"
@@ -22,10 +23,6 @@
 namespace socmesh::cli {
 
 namespace {
-
-struct GlobalOptions {
-  std::string store;
-};
 
 struct IngestOptions {
   std::vector<std::string> inputs;
@@ -52,10 +49,6 @@ struct FilterOptions {
   bool no_revoked = false;
   size_t limit = 0;
 };
-
-void PrintError(const Error& e) {
-  std::cerr << "socmesh: " << ErrorCodeName(e.code) << ": " << e.message << "\n";
-}
 
 // Accepts a STIX timestamp, or a plain date (midnight UTC).
 Result<model::Timestamp> ParseTimeOption(const std::string& name, const std::string& text) {
@@ -450,7 +443,14 @@ int RunStats(const GlobalOptions& g, bool json) {
   return kExitOk;
 }
 
+// Command groups defined in their own files (see command_group.hpp).
+constexpr CommandGroup kCommandGroups[] = {nullptr};
+
 }  // namespace
+
+void PrintError(const Error& e) {
+  std::cerr << "socmesh: " << ErrorCodeName(e.code) << ": " << e.message << "\n";
+}
 
 int Run(int argc, char** argv) {
   CLI::App app{"socmesh — a node of the EU network of Security Operations Centres"};
@@ -504,6 +504,11 @@ int Run(int argc, char** argv) {
   auto* stats_cmd = app.add_subcommand("stats", "Summarise the store");
   stats_cmd->add_flag("--json", stats_json, "Machine-readable output");
 
+  std::vector<CommandRunner> runners;
+  for (CommandGroup group : kCommandGroups) {
+    if (group != nullptr) group(app, g, runners);
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -516,6 +521,9 @@ int Run(int argc, char** argv) {
     if (*search_cmd) return RunSearch(g, search, search_json);
     if (*export_cmd) return RunExport(g, exp, export_output);
     if (*stats_cmd) return RunStats(g, stats_json);
+    for (const auto& runner : runners) {
+      if (auto code = runner()) return *code;
+    }
   } catch (const std::exception& e) {
     // Modules return errors as values; anything thrown here is a bug or memory exhaustion.
     std::cerr << "socmesh: internal-error: " << e.what() << "\n";
