@@ -1,0 +1,244 @@
+#include "crypto/merkle.hpp"
+
+#include <openssl/evp.h>
+
+#include <bit>
+
+namespace socmesh::crypto::merkle {
+
+namespace {
+
+Hash Sha256(uint8_t prefix, std::string_view a, std::string_view b = {}) {
+  Hash out{};
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  // Allocation failure of a 200-byte context is not recoverable in any meaningful way.
+  if (ctx == nullptr) std::abort();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(ctx, &prefix, 1);
+  EVP_DigestUpdate(ctx, a.data(), a.size());
+  if (!b.empty()) EVP_DigestUpdate(ctx, b.data(), b.size());
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx, out.data(), &len);
+  EVP_MD_CTX_free(ctx);
+  return out;
+}
+
+std::string_view View(const Hash& h) { return {reinterpret_cast<const char*>(h.data()), h.size()}; }
+
+// The largest power of two strictly smaller than n (n >= 2): RFC 9162's split point k.
+size_t Split(size_t n) { return std::bit_floor(n - 1); }
+
+void Path(std::span<const Hash> leaves, size_t m, std::vector<Hash>& out) {
+  const size_t n = leaves.size();
+  if (n == 1) return;
+  const size_t k = Split(n);
+  if (m < k) {
+    Path(leaves.first(k), m, out);
+    out.push_back(Root(leaves.subspan(k)));
+  } else {
+    Path(leaves.subspan(k), m - k, out);
+    out.push_back(Root(leaves.first(k)));
+  }
+}
+
+// SUBPROOF(m, D[n], b) of RFC 9162 2.1.4.1.
+void SubProof(std::span<const Hash> leaves, size_t m, bool complete, std::vector<Hash>& out) {
+  const size_t n = leaves.size();
+  if (m == n) {
+    if (!complete) out.push_back(Root(leaves));
+    return;
+  }
+  const size_t k = Split(n);
+  if (m <= k) {
+    SubProof(leaves.first(k), m, complete, out);
+    out.push_back(Root(leaves.subspan(k)));
+  } else {
+    SubProof(leaves.subspan(k), m - k, false, out);
+    out.push_back(Root(leaves.first(k)));
+  }
+}
+
+}  // namespace
+
+Hash LeafHash(std::string_view data) { return Sha256(0x00, data); }
+
+Hash NodeHash(const Hash& left, const Hash& right) { return Sha256(0x01, View(left), View(right)); }
+
+Hash EmptyRoot() {
+  Hash out{};
+  unsigned int len = 0;
+  EVP_Digest("", 0, out.data(), &len, EVP_sha256(), nullptr);
+  return out;
+}
+
+Hash Root(std::span<const Hash> leaves) {
+  // Pairing level by level and promoting an odd last node unchanged builds exactly RFC 9162's
+  // left-balanced tree, without recursion.
+  if (leaves.empty()) return EmptyRoot();
+  std::vector<Hash> level(leaves.begin(), leaves.end());
+  while (level.size() > 1) {
+    size_t w = 0;
+    for (size_t i = 0; i + 1 < level.size(); i += 2) level[w++] = NodeHash(level[i], level[i + 1]);
+    if (level.size() % 2 == 1) level[w++] = level.back();
+    level.resize(w);
+  }
+  return level[0];
+}
+
+std::vector<Hash> InclusionProof(std::span<const Hash> leaves, size_t index) {
+  std::vector<Hash> out;
+  if (index < leaves.size()) Path(leaves, index, out);
+  return out;
+}
+
+std::vector<std::vector<Hash>> AllInclusionProofs(std::span<const Hash> leaves) {
+  // Level by level: a node's sibling joins the proof of every leaf below it. An odd last node is
+  // promoted without a sibling, which is exactly where RFC 9162's PATH adds nothing.
+  std::vector<std::vector<Hash>> proofs(leaves.size());
+  std::vector<Hash> level(leaves.begin(), leaves.end());
+  size_t span = 1;  // leaves covered by each node of the current level
+  while (level.size() > 1) {
+    for (size_t i = 0; i < level.size(); ++i) {
+      const size_t sibling = i ^ 1;
+      if (sibling >= level.size()) continue;
+      const size_t first = i * span;
+      const size_t last = std::min(first + span, leaves.size());
+      for (size_t leaf = first; leaf < last; ++leaf) proofs[leaf].push_back(level[sibling]);
+    }
+    size_t w = 0;
+    for (size_t i = 0; i + 1 < level.size(); i += 2) level[w++] = NodeHash(level[i], level[i + 1]);
+    if (level.size() % 2 == 1) level[w++] = level.back();
+    level.resize(w);
+    span *= 2;
+  }
+  return proofs;
+}
+
+std::vector<Hash> ConsistencyProof(std::span<const Hash> leaves, size_t old_size) {
+  std::vector<Hash> out;
+  if (old_size == 0 || old_size >= leaves.size()) return out;
+  SubProof(leaves, old_size, true, out);
+  return out;
+}
+
+bool VerifyInclusion(const Hash& leaf, uint64_t index, uint64_t tree_size,
+                     std::span<const Hash> proof, const Hash& root) {
+  if (index >= tree_size) return false;
+  uint64_t fn = index;
+  uint64_t sn = tree_size - 1;
+  Hash r = leaf;
+  for (const Hash& p : proof) {
+    if (sn == 0) return false;
+    if ((fn & 1) == 1 || fn == sn) {
+      r = NodeHash(p, r);
+      if ((fn & 1) == 0) {
+        while ((fn & 1) == 0 && fn != 0) {
+          fn >>= 1;
+          sn >>= 1;
+        }
+      }
+    } else {
+      r = NodeHash(r, p);
+    }
+    fn >>= 1;
+    sn >>= 1;
+  }
+  return sn == 0 && r == root;
+}
+
+bool VerifyConsistency(uint64_t old_size, uint64_t new_size, const Hash& old_root,
+                       const Hash& new_root, std::span<const Hash> proof) {
+  if (old_size > new_size) return false;
+  if (old_size == new_size) return proof.empty() && old_root == new_root;
+  if (old_size == 0) return proof.empty();  // the empty tree is a prefix of every tree
+  if (proof.empty()) return false;
+  // RFC 9162 2.1.4.2. When old_size is a power of two the old root is the first node.
+  std::vector<Hash> path;
+  const bool power_of_two = std::has_single_bit(old_size);
+  if (power_of_two) path.push_back(old_root);
+  path.insert(path.end(), proof.begin(), proof.end());
+  uint64_t fn = old_size - 1;
+  uint64_t sn = new_size - 1;
+  while ((fn & 1) == 1) {
+    fn >>= 1;
+    sn >>= 1;
+  }
+  Hash fr = path[0];
+  Hash sr = path[0];
+  for (size_t i = 1; i < path.size(); ++i) {
+    const Hash& c = path[i];
+    if (sn == 0) return false;
+    if ((fn & 1) == 1 || fn == sn) {
+      fr = NodeHash(c, fr);
+      sr = NodeHash(c, sr);
+      if ((fn & 1) == 0) {
+        while ((fn & 1) == 0 && fn != 0) {
+          fn >>= 1;
+          sn >>= 1;
+        }
+      }
+    } else {
+      sr = NodeHash(sr, c);
+    }
+    fn >>= 1;
+    sn >>= 1;
+  }
+  return fr == old_root && sr == new_root && sn == 0;
+}
+
+void CompactTree::Append(const Hash& leaf) {
+  // Like binary addition: the new leaf merges with every peak of equal size (the trailing set bits
+  // of size_).
+  Hash carry = leaf;
+  for (uint64_t s = size_; (s & 1) == 1; s >>= 1) {
+    carry = NodeHash(peaks_.back(), carry);
+    peaks_.pop_back();
+  }
+  peaks_.push_back(carry);
+  ++size_;
+}
+
+Hash CompactTree::Root() const {
+  if (peaks_.empty()) return EmptyRoot();
+  // The right edge folds right to left: smaller subtrees hang under larger ones.
+  Hash r = peaks_.back();
+  for (size_t i = peaks_.size() - 1; i-- > 0;) r = NodeHash(peaks_[i], r);
+  return r;
+}
+
+std::string ToHex(const Hash& hash) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(64);
+  for (uint8_t b : hash) {
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 15]);
+  }
+  return out;
+}
+
+Result<Hash> FromHex(std::string_view hex) {
+  if (hex.size() != 64) {
+    return Fail(ErrorCode::kParse,
+                "hash: expected 64 hex digits, got " + std::to_string(hex.size()) + " characters");
+  }
+  Hash out{};
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < 32; ++i) {
+    const int hi = digit(hex[2 * i]);
+    const int lo = digit(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      return Fail(ErrorCode::kParse,
+                  "hash: not a hex digit at offset " + std::to_string(hi < 0 ? 2 * i : 2 * i + 1));
+    }
+    out[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return out;
+}
+
+}  // namespace socmesh::crypto::merkle
