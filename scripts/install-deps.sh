@@ -11,8 +11,9 @@ packages=(
   # libraries
   libsimdjson-dev libsqlite3-dev libssl-dev libcli11-dev libspdlog-dev libfmt-dev
   libtomlplusplus-dev
+  libboost-dev  # net/: Boost.Beast + Asio (header-only in 1.74)
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev openssl sqlite3 python3
+  libgtest-dev libgmock-dev libbenchmark-dev openssl sqlite3 python3 curl
 )
 
 missing=()
