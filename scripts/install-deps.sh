@@ -11,9 +11,15 @@ packages=(
   # libraries
   libsimdjson-dev libsqlite3-dev libssl-dev libcli11-dev libspdlog-dev libfmt-dev
   libtomlplusplus-dev
+  libxml2-dev libxml2-utils  # formats/iodef: XML, XSD validation; xmllint as test oracle
   libboost-dev  # net/: Boost.Beast + Asio (header-only in 1.74)
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev openssl sqlite3 python3 curl
+  # keys in PKCS#11 tokens (crypto/, pki/): SoftHSM2 for tests, libp11 engine, pkcs11.h, pkcs11-tool
+  softhsm2 libengine-pkcs11-openssl libp11-kit-dev opensc
+  python3-jsonschema  # formats/misp tests validate exports against PyMISP schema-lax.json
+  libhyperscan-dev libpsl-dev publicsuffix  # formats/text: IOC scan engine, public-suffix list
+  libre2-dev  # model/pattern: STIX MATCHES operator (linear-time regular expressions)
 )
 
 missing=()

@@ -29,4 +29,8 @@ using CommandGroup = void (*)(CLI::App& app, const GlobalOptions& global,
 // Prints "socmesh: <code>: <message>" to stderr, the common error line of every command.
 void PrintError(const Error& e);
 
+// The groups (each in <name>_commands.cpp), listed in commands.cpp.
+void AuditCommands(CLI::App& app, const GlobalOptions& global, std::vector<CommandRunner>& runners);
+void PkiCommands(CLI::App& app, const GlobalOptions& global, std::vector<CommandRunner>& runners);
+
 }  // namespace socmesh::cli

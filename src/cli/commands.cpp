@@ -15,6 +15,7 @@
 
 #include "cli/command_group.hpp"
 #include "cli/progress.hpp"
+#include "formats/import.hpp"
 #include "formats/stix_input.hpp"
 #include "model/canonical_json.hpp"
 #include "model/identifier.hpp"
@@ -35,6 +36,8 @@ struct IngestOptions {
   bool warnings = false;
   bool no_progress = false;
   std::string durability = "full";
+  std::string format = "auto";
+  std::string preset = "plain";
 };
 
 struct FilterOptions {
@@ -191,7 +194,15 @@ int RunIngest(const GlobalOptions& g, const IngestOptions& o) {
     PrintError({ErrorCode::kInvalidArgument, "--batch-size must be at least 1"});
     return kExitUsage;
   }
-  auto inputs = formats::ExpandInputs(o.inputs.empty() ? std::vector<std::string>{"-"} : o.inputs);
+  std::optional<formats::Format> format;
+  if (o.format != "auto") format = formats::ParseFormatName(o.format);
+  // Directories contribute the files the chosen format is found in.
+  std::vector<std::string> extensions = {".json"};
+  if (!format || *format != formats::Format::kStix) {
+    extensions = {".json", ".xml", ".csv", ".tsv", ".txt"};
+  }
+  auto inputs = formats::ExpandInputs(o.inputs.empty() ? std::vector<std::string>{"-"} : o.inputs,
+                                      extensions);
   if (!inputs) {
     PrintError(inputs.error());
     return kExitFailure;
@@ -202,9 +213,11 @@ int RunIngest(const GlobalOptions& g, const IngestOptions& o) {
     PrintError(store.error());
     return kExitFailure;
   }
-  model::BundleOptions bundle_options;
-  bundle_options.max_bytes = o.max_bytes;
-  bundle_options.strict = o.strict;
+  formats::ImportRequest request;
+  request.format = format;
+  request.strict = o.strict;
+  request.max_bytes = o.max_bytes;
+  request.csv_preset = o.preset;
   const bool progress = !o.quiet && !o.no_progress && ProgressBar::StderrIsTerminal();
 
   std::vector<FileOutcome> outcomes;
@@ -215,7 +228,14 @@ int RunIngest(const GlobalOptions& g, const IngestOptions& o) {
   for (const std::string& path : *inputs) {
     FileOutcome f;
     f.path = path == formats::kStdinName ? "<stdin>" : path;
-    auto parsed = formats::ReadStixFile(path, bundle_options);
+    Result<model::ParsedBundle> parsed = [&]() -> Result<model::ParsedBundle> {
+      auto bytes = formats::ReadInput(path, o.max_bytes);
+      if (!bytes) return std::unexpected(bytes.error());
+      request.name = path;
+      auto imported = formats::Import(*bytes, request);
+      if (!imported) return std::unexpected(imported.error());
+      return std::move(imported->bundle);
+    }();
     if (!parsed) {
       f.error = parsed.error();
       ++failed_files;
@@ -444,7 +464,7 @@ int RunStats(const GlobalOptions& g, bool json) {
 }
 
 // Command groups defined in their own files (see command_group.hpp).
-constexpr CommandGroup kCommandGroups[] = {nullptr};
+constexpr CommandGroup kCommandGroups[] = {nullptr, AuditCommands, PkiCommands};
 
 }  // namespace
 
@@ -463,9 +483,10 @@ int Run(int argc, char** argv) {
       ->envname("SOCMESH_STORE");
 
   IngestOptions ingest;
-  auto* ingest_cmd =
-      app.add_subcommand("ingest", "Store STIX 2.1 bundles from files, directories or stdin");
-  ingest_cmd->add_option("inputs", ingest.inputs, "Files, directories (*.json) or - for stdin");
+  auto* ingest_cmd = app.add_subcommand("ingest",
+                                        "Store threat intelligence (STIX, MISP, IODEF, CSV feeds, "
+                                        "text) from files, directories or stdin");
+  ingest_cmd->add_option("inputs", ingest.inputs, "Files, directories or - for stdin");
   ingest_cmd->add_flag("--strict", ingest.strict,
                        "Store nothing of a file with any invalid object");
   ingest_cmd->add_option("--batch-size", ingest.batch_size,
@@ -481,6 +502,13 @@ int Run(int argc, char** argv) {
       ->add_option("--durability", ingest.durability,
                    "full: fsync every batch (default); normal: survive crashes, not power loss")
       ->check(CLI::IsMember({"full", "normal"}));
+  ingest_cmd
+      ->add_option("--format", ingest.format,
+                   "auto (default: from the content), stix, misp, iodef, csv or text")
+      ->check(CLI::IsMember({"auto", "stix", "misp", "iodef", "csv", "text"}));
+  ingest_cmd->add_option("--preset", ingest.preset,
+                         "CSV feed layout: feodo, urlhaus, ipsum, spamhaus-drop, plain (default), "
+                         "… (see docs/formats.md)");
 
   std::string get_id;
   bool get_all = false;

@@ -22,6 +22,10 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "storage-error";
     case ErrorCode::kUnsupported:
       return "unsupported";
+    case ErrorCode::kPermission:
+      return "permission-denied";
+    case ErrorCode::kVerification:
+      return "verification-failed";
     case ErrorCode::kInternal:
       return "internal-error";
   }

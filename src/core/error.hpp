@@ -22,6 +22,8 @@ enum class ErrorCode {
   kIo,               // file system or stream failure
   kStorage,          // the storage engine failed (SQLite, PostgreSQL)
   kUnsupported,      // valid but not supported by this build or version
+  kPermission,       // credentials refused (wrong or locked token PIN, no access to a key)
+  kVerification,     // a signature, inclusion proof, certificate chain or AEAD tag does not check
   kInternal,         // a bug: an invariant did not hold
 };
 

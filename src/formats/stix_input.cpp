@@ -54,7 +54,8 @@ Result<std::string> ReadInput(const std::string& path, size_t max_bytes) {
   return data;
 }
 
-Result<std::vector<std::string>> ExpandInputs(const std::vector<std::string>& inputs) {
+Result<std::vector<std::string>> ExpandInputs(const std::vector<std::string>& inputs,
+                                              const std::vector<std::string>& extensions) {
   std::vector<std::string> out;
   for (const std::string& input : inputs) {
     if (input == kStdinName) {
@@ -73,7 +74,8 @@ Result<std::vector<std::string>> ExpandInputs(const std::vector<std::string>& in
     std::vector<std::string> found;
     for (auto it = fs::recursive_directory_iterator(input, ec); !ec && it != fs::end(it);
          it.increment(ec)) {
-      if (it->is_regular_file() && it->path().extension() == ".json") {
+      if (it->is_regular_file() && std::find(extensions.begin(), extensions.end(),
+                                             it->path().extension().string()) != extensions.end()) {
         found.push_back(it->path().string());
       }
     }

@@ -18,10 +18,12 @@ inline constexpr const char* kStdinName = "-";
 // Errors: kIo naming the path and the system error, kTooLarge.
 Result<std::string> ReadInput(const std::string& path, size_t max_bytes);
 
-// Expands command-line inputs: files stay as given, directories become their *.json files
-// (recursively, sorted, so runs are reproducible), "-" stays stdin.
+// Expands command-line inputs: files stay as given, directories become their files with one of
+// `extensions` (recursively, sorted, so runs are reproducible), "-" stays stdin.
 // Errors: kIo for a path that does not exist or cannot be listed.
-Result<std::vector<std::string>> ExpandInputs(const std::vector<std::string>& inputs);
+Result<std::vector<std::string>> ExpandInputs(const std::vector<std::string>& inputs,
+                                              const std::vector<std::string>& extensions = {
+                                                  ".json"});
 
 // ReadInput + model::ParseBundle; errors are prefixed with the path.
 Result<model::ParsedBundle> ReadStixFile(const std::string& path,

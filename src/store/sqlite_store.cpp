@@ -302,6 +302,7 @@ Result<void> SqliteStore::Scan(const Query& q,
   if (q.modified_from) bound("v.modified >= ?", q.modified_from->micros);
   if (q.modified_to) bound("v.modified <= ?", q.modified_to->micros);
   if (q.added_after) bound("v.added > ?", q.added_after->micros);
+  if (q.after_seq) bound("v.seq > ?", *q.after_seq);
   if (q.observable) {
     sql += " AND v.seq IN (SELECT seq FROM observables WHERE kind = ?" + std::to_string(next);
     ints.push_back({next++, static_cast<int64_t>(q.observable->kind)});

@@ -68,6 +68,7 @@ struct Query {
   std::optional<model::Timestamp> modified_from;  // inclusive
   std::optional<model::Timestamp> modified_to;    // inclusive
   std::optional<model::Timestamp> added_after;    // exclusive (TAXII added_after)
+  std::optional<int64_t> after_seq;               // exclusive: seq > this (TAXII cursor)
   std::optional<model::Observable> observable;    // objects that carry this normalised observable
   bool all_versions = false;                      // false: current versions only
   bool include_revoked = true;
