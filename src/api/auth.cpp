@@ -52,9 +52,12 @@ std::string Authenticator::IssueToken(const std::string& user, const std::string
   return token_id + "." + secret_hex;
 }
 
-void Authenticator::RevokeToken(std::string_view token_id) {
+bool Authenticator::RevokeToken(std::string_view token_id, std::string_view organisation) {
   std::lock_guard lock(mutex_);
-  if (auto it = tokens_.find(token_id); it != tokens_.end()) tokens_.erase(it);
+  auto it = tokens_.find(token_id);
+  if (it == tokens_.end() || it->second.organisation != organisation) return false;
+  tokens_.erase(it);
+  return true;
 }
 
 Result<Caller> Authenticator::Authenticate(const net::Request& request) const {

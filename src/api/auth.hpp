@@ -24,7 +24,8 @@ class Authenticator {
   // Creates a token for `user` of `organisation` with `role` and returns it; only its hash is kept.
   // Format "<token id>.<secret>": the id finds the record, the secret is checked.
   std::string IssueToken(const std::string& user, const std::string& organisation, Role role);
-  void RevokeToken(std::string_view token_id);
+  // Revokes the token `token_id` if it belongs to `organisation`; false when there is none.
+  bool RevokeToken(std::string_view token_id, std::string_view organisation);
 
   // Errors: kPermission (→ 401) when there is no verified certificate or the token is unknown,
   // malformed or wrong. A token must belong to the certificate's organisation: a stolen token is

@@ -1,6 +1,6 @@
 // The node's HTTPS API as one net::Handler: TAXII 2.1 (taxii_server.hpp), the REST API under
-// /api/v1/ (health, stats, search) and Prometheus /metrics. mTLS is mandatory on every port, so
-// even health needs a valid client certificate. Every request is counted in Metrics.
+// /api/v1/ (health, stats, search, tokens) and Prometheus /metrics. mTLS is mandatory on every
+// port, so even health needs a valid client certificate. Every request is counted in Metrics.
 #pragma once
 
 #include "api/auth.hpp"
@@ -14,7 +14,7 @@ namespace socmesh::api {
 class NodeApi {
  public:
   // Uses the taxii server's (serialised) store for stats, search and metrics.
-  NodeApi(const Authenticator& auth, TaxiiServer& taxii)
+  NodeApi(Authenticator& auth, TaxiiServer& taxii)
       : store_(taxii.store()), auth_(auth), taxii_(taxii) {}
 
   // Thread-safe.
@@ -24,8 +24,9 @@ class NodeApi {
  private:
   net::Response Rest(const net::Request& request, const Caller& caller);
   net::Response Search(const net::Request& request, const Caller& caller);
+  net::Response Tokens(const net::Request& request, const Caller& caller);
   store::Store& store_;
-  const Authenticator& auth_;
+  Authenticator& auth_;
   TaxiiServer& taxii_;
   Metrics metrics_;
 };

@@ -77,5 +77,38 @@ TEST(RestApiTest, HealthStatsSearchAndMetrics) {
   EXPECT_NE(r.body.find("socmesh_store_objects 2\n"), std::string::npos) << r.body;
 }
 
+// Admins issue and revoke API tokens of their own organisation; the token then works, and after
+// revocation it is 401. Other roles may not manage tokens.
+TEST(RestApiTest, AdminsIssueAndRevokeTokens) {
+  Node node;
+  auto admin = node.Client(node.certeu);
+  net::Request post;
+  post.method = "POST";
+  post.target = "/api/v1/tokens";
+  post.body = R"({"user":"carol","role":"analyst"})";
+  auto r = admin->Send(post);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->status, 201) << r->body;
+  auto at = r->body.find("\"token\":\"") + 9;
+  const std::string token = r->body.substr(at, r->body.find('"', at) - at);
+  EXPECT_NE(r->body.find("\"organisation\":\"CERT-EU\""), std::string::npos) << r->body;
+  EXPECT_EQ(Get(*admin, "/api/v1/health", token).body,
+            R"({"status":"ok","organisation":"CERT-EU","role":"analyst"})");
+  // Not an admin: refused. Bad body or role: 400.
+  auto reader = node.Client(node.bsi);
+  EXPECT_EQ(reader->Send(post)->status, 403);
+  post.body = R"({"user":"carol","role":"root"})";
+  EXPECT_EQ(admin->Send(post)->status, 400);
+  post.body = "not json";
+  EXPECT_EQ(admin->Send(post)->status, 400);
+  // Revocation: another organisation's admin token id is not found; the owner's works.
+  net::Request del;
+  del.method = "DELETE";
+  del.target = "/api/v1/tokens/" + token.substr(0, token.find('.'));
+  EXPECT_EQ(admin->Send(del)->status, 200);
+  EXPECT_EQ(admin->Send(del)->status, 404);
+  EXPECT_EQ(Get(*admin, "/api/v1/health", token).status, 401);
+}
+
 }  // namespace
 }  // namespace socmesh::api

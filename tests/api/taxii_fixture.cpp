@@ -26,6 +26,7 @@ Node::Node() {
   auth.SetOrganisationRole("ANSSI", Role::kAnalyst);
   auth.SetOrganisationRole("NCSC", Role::kPeer);
   auth.SetOrganisationRole("ENISA", Role::kAuditor);
+  auth.SetOrganisationRole("CERT-EU", Role::kAdmin);
   TaxiiConfig config;
   config.title = "socmesh test node";
   config.default_api_root = "api1";

@@ -35,10 +35,11 @@ struct Node {
   socmesh::testing::TempDir dir;
   socmesh::testing::TestCa ca{dir.path().string(), "eu-root"};
   socmesh::testing::Issued server_cert = ca.Issue("server", "CERT-EU", "BE", "node.be");
-  socmesh::testing::Issued anssi = ca.Issue("anssi", "ANSSI", "FR", "soc.fr");    // analyst
-  socmesh::testing::Issued bsi = ca.Issue("bsi", "BSI", "DE", "soc.de");          // reader
-  socmesh::testing::Issued ncsc = ca.Issue("ncsc", "NCSC", "NL", "soc.nl");       // peer
-  socmesh::testing::Issued enisa = ca.Issue("enisa", "ENISA", "GR", "audit.eu");  // auditor
+  socmesh::testing::Issued anssi = ca.Issue("anssi", "ANSSI", "FR", "soc.fr");        // analyst
+  socmesh::testing::Issued bsi = ca.Issue("bsi", "BSI", "DE", "soc.de");              // reader
+  socmesh::testing::Issued ncsc = ca.Issue("ncsc", "NCSC", "NL", "soc.nl");           // peer
+  socmesh::testing::Issued enisa = ca.Issue("enisa", "ENISA", "GR", "audit.eu");      // auditor
+  socmesh::testing::Issued certeu = ca.Issue("certeu", "CERT-EU", "BE", "admin.eu");  // admin
   std::unique_ptr<store::Store> store;
   Authenticator auth;
   std::unique_ptr<TaxiiServer> taxii;
