@@ -1,8 +1,8 @@
 // Errors as values at module boundaries (see docs/architecture.md, "Errors").
 //
-// Every public function that can fail returns socmesh::Result<T>. An Error carries a code that callers
-// branch on, and a message for humans that names the input and the position (file, object index, id,
-// property) and never contains secrets (keys, tokens, passwords).
+// Every public function that can fail returns socmesh::Result<T>. An Error carries a code that
+// callers branch on, and a message for humans that names the input and the position (file, object
+// index, id, property) and never contains secrets (keys, tokens, passwords).
 #pragma once
 
 #include <expected>

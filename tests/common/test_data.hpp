@@ -1,5 +1,5 @@
-// Locating test inputs. Third-party data is read in place from ../shared/data (never copied into the
-// repository: part of it is AGPL/GPL). A missing data directory fails the test that needs it.
+// Locating test inputs. Third-party data is read in place from ../shared/data (never copied into
+// the repository: part of it is AGPL/GPL). A missing data directory fails the test that needs it.
 #pragma once
 
 #include <filesystem>
