@@ -464,7 +464,7 @@ int RunStats(const GlobalOptions& g, bool json) {
 }
 
 // Command groups defined in their own files (see command_group.hpp).
-constexpr CommandGroup kCommandGroups[] = {nullptr, AuditCommands, PkiCommands};
+constexpr CommandGroup kCommandGroups[] = {AuditCommands, PkiCommands};
 
 }  // namespace
 
@@ -534,7 +534,7 @@ int Run(int argc, char** argv) {
 
   std::vector<CommandRunner> runners;
   for (CommandGroup group : kCommandGroups) {
-    if (group != nullptr) group(app, g, runners);
+    group(app, g, runners);
   }
 
   try {
