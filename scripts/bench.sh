@@ -4,10 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh build
+# Benchmarks that take --smoke (tiny sizes) and otherwise run their documented full size.
+benches=(audit crypto csv iodef misp pattern sign taxii text)
 if [[ ${1:-} == --smoke ]]; then
   ./build/bench/ingest_bench --smoke
   ./build/bench/parse_bench --benchmark_min_time=0.05
+  for b in "${benches[@]}"; do ./build/bench/"${b}"_bench --smoke; done
 else
   ./build/bench/ingest_bench --objects 1000000 --reps 3
   ./build/bench/parse_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+  for b in "${benches[@]}"; do ./build/bench/"${b}"_bench; done
 fi
