@@ -15,6 +15,7 @@
 
 #include "cli/command_group.hpp"
 #include "cli/progress.hpp"
+#include "formats/export.hpp"
 #include "formats/import.hpp"
 #include "formats/stix_input.hpp"
 #include "model/canonical_json.hpp"
@@ -372,7 +373,43 @@ int RunSearch(const GlobalOptions& g, const FilterOptions& f, bool json) {
   return kExitOk;
 }
 
-int RunExport(const GlobalOptions& g, const FilterOptions& f, const std::string& output) {
+// MISP, IODEF or CSV: the selected objects are collected, converted as one document and written.
+int ExportConverted(store::Store& store, const store::Query& query, formats::Format format,
+                    std::ostream& out) {
+  std::vector<model::StixObject> objects;
+  Result<void> bad;
+  auto scanned = store.Scan(query, [&](const store::StoredVersion& v) {
+    auto object = model::ParseStixObject(v.json);
+    if (!object) {
+      bad = std::unexpected(object.error().WithContext("stored " + v.id));
+      return false;
+    }
+    objects.push_back(std::move(*object));
+    return true;
+  });
+  if (!scanned || !bad) {
+    PrintError(!scanned ? scanned.error() : bad.error());
+    return kExitFailure;
+  }
+  auto exported = formats::Export(format, objects);
+  if (!exported) {
+    PrintError(exported.error());
+    return kExitFailure;
+  }
+  out << exported->document;
+  out.flush();
+  if (!out) {
+    PrintError({ErrorCode::kIo, "write failed"});
+    return kExitFailure;
+  }
+  for (const auto& s : exported->skipped) std::cerr << "socmesh: not exported: " << s << "\n";
+  std::cerr << "exported " << objects.size() - exported->skipped.size() << " of " << objects.size()
+            << " object version(s) as " << formats::FormatName(format) << "\n";
+  return kExitOk;
+}
+
+int RunExport(const GlobalOptions& g, const FilterOptions& f, const std::string& output,
+              const std::string& format_name) {
   auto query = BuildQuery(f);
   if (!query) {
     PrintError(query.error());
@@ -392,6 +429,9 @@ int RunExport(const GlobalOptions& g, const FilterOptions& f, const std::string&
       return kExitFailure;
     }
     out = &file;
+  }
+  if (format_name != "stix") {
+    return ExportConverted(**store, *query, *formats::ParseFormatName(format_name), *out);
   }
   *out << R"({"id":"bundle--)" << model::FormatUuid(model::NewUuidV4()) << R"(","objects":[)";
   size_t count = 0;
@@ -527,6 +567,12 @@ int Run(int argc, char** argv) {
   auto* export_cmd = app.add_subcommand("export", "Write a STIX 2.1 bundle of stored objects");
   AddFilterOptions(export_cmd, exp, true);
   export_cmd->add_option("-o,--output", export_output, "Output file (default stdout)");
+  std::string export_format = "stix";
+  export_cmd
+      ->add_option("--format", export_format,
+                   "stix (default: a bundle), misp (one event), iodef (one IODEF-Document) or "
+                   "csv (indicators: value,kind,first_seen,labels,tlp)")
+      ->check(CLI::IsMember({"stix", "misp", "iodef", "csv"}));
 
   bool stats_json = false;
   auto* stats_cmd = app.add_subcommand("stats", "Summarise the store");
@@ -547,7 +593,7 @@ int Run(int argc, char** argv) {
     if (*ingest_cmd) return RunIngest(g, ingest);
     if (*get_cmd) return RunGet(g, get_id, get_all);
     if (*search_cmd) return RunSearch(g, search, search_json);
-    if (*export_cmd) return RunExport(g, exp, export_output);
+    if (*export_cmd) return RunExport(g, exp, export_output, export_format);
     if (*stats_cmd) return RunStats(g, stats_json);
     for (const auto& runner : runners) {
       if (auto code = runner()) return *code;

@@ -240,3 +240,45 @@ TEST_F(CliTest, FreeTextAndAWrongFormatChoice) {
 
 }  // namespace
 }  // namespace socmesh::cli
+
+namespace socmesh::cli {
+namespace {
+
+// `export --format` (B2b): what was ingested from MISP, IODEF and a feed leaves as a MISP event,
+// an IODEF document that the independent xmllint accepts against the RFC 7970 schema, and CSV.
+TEST_F(CliTest, ExportsMispIodefAndCsv) {
+  ASSERT_EQ(
+      Run({"ingest", DataPath("iodef/examples/rfc7970/RFC7970_CampaignIndicator.xml").string()})
+          .exit_code,
+      0);
+  ASSERT_EQ(Run({"ingest", "--preset", "feodo",
+                 DataPath("feeds/abuse.ch-feodotracker/ipblocklist.csv").string()})
+                .exit_code,
+            0);
+  const auto xml = (dir_.path() / "out.xml").string();
+  RunResult r = Run({"export", "--format", "iodef", "-o", xml});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto schemas = DataPath("iodef/schemas");
+  const std::string check = "XML_CATALOG_FILES=" + Quote((schemas / "catalog.xml").string()) +
+                            " xmllint --nonet --noout --schema " +
+                            Quote((schemas / "iodef-2.0.errata-applied.xsd").string()) + " " +
+                            Quote(xml) + " >/dev/null 2>&1";
+  EXPECT_EQ(std::system(check.c_str()), 0) << "xmllint refused the export";
+  EXPECT_NE(ReadFile(xml).find("192.9.135.73"), std::string::npos);
+
+  r = Run({"export", "--format", "csv", "--type", "indicator"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("value,kind,first_seen,labels,tlp", 0), 0u) << r.out.substr(0, 80);
+  EXPECT_NE(r.out.find("192.9.135.73,ipv4"), std::string::npos);
+
+  r = Run({"export", "--format", "misp", "--type", "indicator"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("{\"Event\"", 0), 0u) << r.out.substr(0, 80);
+  EXPECT_NE(r.out.find("192.9.135.73"), std::string::npos);
+
+  r = Run({"export", "--format", "yaml"});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace socmesh::cli
