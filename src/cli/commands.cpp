@@ -341,19 +341,33 @@ int RunGet(const GlobalOptions& g, const std::string& id, bool all_versions) {
   return kExitOk;
 }
 
-int RunSearch(const GlobalOptions& g, const FilterOptions& f, bool json) {
+// What search and export both start from: the filters as a query and the store opened read-only.
+// On failure the error is printed and the exit code returned.
+struct Selection {
+  store::Query query;
+  std::unique_ptr<store::Store> store;
+};
+
+std::expected<Selection, int> Select(const GlobalOptions& g, const FilterOptions& f) {
   auto query = BuildQuery(f);
   if (!query) {
     PrintError(query.error());
-    return kExitUsage;
+    return std::unexpected(kExitUsage);
   }
   auto store = Open(g, true);
   if (!store) {
     PrintError(store.error());
-    return kExitFailure;
+    return std::unexpected(kExitFailure);
   }
+  return Selection{std::move(*query), std::move(*store)};
+}
+
+int RunSearch(const GlobalOptions& g, const FilterOptions& f, bool json) {
+  auto selected = Select(g, f);
+  if (!selected) return selected.error();
+  auto& [query, store] = *selected;
   size_t count = 0;
-  auto scanned = (*store)->Scan(*query, [&](const store::StoredVersion& v) {
+  auto scanned = store->Scan(query, [&](const store::StoredVersion& v) {
     ++count;
     if (json) {
       std::cout << v.json << "\n";
@@ -410,16 +424,9 @@ int ExportConverted(store::Store& store, const store::Query& query, formats::For
 
 int RunExport(const GlobalOptions& g, const FilterOptions& f, const std::string& output,
               const std::string& format_name) {
-  auto query = BuildQuery(f);
-  if (!query) {
-    PrintError(query.error());
-    return kExitUsage;
-  }
-  auto store = Open(g, true);
-  if (!store) {
-    PrintError(store.error());
-    return kExitFailure;
-  }
+  auto selected = Select(g, f);
+  if (!selected) return selected.error();
+  auto& [query, store] = *selected;
   std::ofstream file;
   std::ostream* out = &std::cout;
   if (!output.empty() && output != "-") {
@@ -431,11 +438,11 @@ int RunExport(const GlobalOptions& g, const FilterOptions& f, const std::string&
     out = &file;
   }
   if (format_name != "stix") {
-    return ExportConverted(**store, *query, *formats::ParseFormatName(format_name), *out);
+    return ExportConverted(*store, query, *formats::ParseFormatName(format_name), *out);
   }
   *out << R"({"id":"bundle--)" << model::FormatUuid(model::NewUuidV4()) << R"(","objects":[)";
   size_t count = 0;
-  auto scanned = (*store)->Scan(*query, [&](const store::StoredVersion& v) {
+  auto scanned = store->Scan(query, [&](const store::StoredVersion& v) {
     if (count++ > 0) *out << ",";
     *out << v.json;
     return true;
