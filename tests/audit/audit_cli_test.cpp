@@ -2,7 +2,6 @@
 // would, tamper with the files, and check exit codes and messages.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -11,27 +10,18 @@
 
 #include "audit/log_files.hpp"
 #include "audit_test_keys.hpp"
+#include "common/run_socmesh.hpp"
 #include "common/test_data.hpp"
 
 namespace socmesh::audit {
 namespace {
 
 using socmesh::testing::ReadFile;
+using socmesh::testing::RunResult;
+using socmesh::testing::RunSocmesh;
 using socmesh::testing::TempDir;
 using testing::Shell;
 using testing::TestKeys;
-
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
 
 class AuditCliTest : public ::testing::Test {
  protected:
@@ -41,19 +31,7 @@ class AuditCliTest : public ::testing::Test {
     ::chmod(keys_.other_key_pem.c_str(), 0600);
   }
 
-  RunResult Run(const std::vector<std::string>& args) {
-    std::string cmd = Quote(SOCMESH_BINARY);
-    for (const auto& a : args) cmd += " " + Quote(a);
-    const auto out = dir_.path() / "out.txt";
-    const auto err = dir_.path() / "err.txt";
-    cmd += " </dev/null >" + Quote(out.string()) + " 2>" + Quote(err.string());
-    const int status = std::system(cmd.c_str());
-    RunResult r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = ReadFile(out);
-    r.err = ReadFile(err);
-    return r;
-  }
+  RunResult Run(const std::vector<std::string>& args) { return RunSocmesh(args, dir_.path()); }
 
   RunResult Record(const std::string& action, const std::string& org, const std::string& target,
                    std::vector<std::string> extra = {}) {

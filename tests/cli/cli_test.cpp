@@ -1,7 +1,6 @@
 // End-to-end tests of the socmesh binary: run it as a user would, check exit codes, output and the
 // resulting store (Zeek btest style, with expectations written inline).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -9,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/run_socmesh.hpp"
 #include "common/test_data.hpp"
 #include "model/bundle.hpp"
 
@@ -17,34 +17,17 @@ namespace {
 
 using socmesh::testing::DataPath;
 using socmesh::testing::ReadFile;
+using socmesh::testing::RunResult;
+using socmesh::testing::RunSocmesh;
+using socmesh::testing::ShellQuote;
 using socmesh::testing::TempDir;
-
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
 
 class CliTest : public ::testing::Test {
  protected:
   RunResult Run(const std::vector<std::string>& args, const std::string& stdin_file = "/dev/null") {
-    std::string cmd = Quote(SOCMESH_BINARY) + " --store " + Quote(store_);
-    for (const auto& a : args) cmd += " " + Quote(a);
-    const auto out = dir_.path() / "out.txt";
-    const auto err = dir_.path() / "err.txt";
-    cmd += " <" + Quote(stdin_file) + " >" + Quote(out.string()) + " 2>" + Quote(err.string());
-    int status = std::system(cmd.c_str());
-    RunResult r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = ReadFile(out);
-    r.err = ReadFile(err);
-    return r;
+    std::vector<std::string> all = {"--store", store_};
+    all.insert(all.end(), args.begin(), args.end());
+    return RunSocmesh(all, dir_.path(), stdin_file);
   }
 
   int64_t StoredVersions() {
@@ -259,10 +242,10 @@ TEST_F(CliTest, ExportsMispIodefAndCsv) {
   RunResult r = Run({"export", "--format", "iodef", "-o", xml});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto schemas = DataPath("iodef/schemas");
-  const std::string check = "XML_CATALOG_FILES=" + Quote((schemas / "catalog.xml").string()) +
+  const std::string check = "XML_CATALOG_FILES=" + ShellQuote((schemas / "catalog.xml").string()) +
                             " xmllint --nonet --noout --schema " +
-                            Quote((schemas / "iodef-2.0.errata-applied.xsd").string()) + " " +
-                            Quote(xml) + " >/dev/null 2>&1";
+                            ShellQuote((schemas / "iodef-2.0.errata-applied.xsd").string()) + " " +
+                            ShellQuote(xml) + " >/dev/null 2>&1";
   EXPECT_EQ(std::system(check.c_str()), 0) << "xmllint refused the export";
   EXPECT_NE(ReadFile(xml).find("192.9.135.73"), std::string::npos);
 
