@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <set>
 #include <string>
 
@@ -369,6 +371,27 @@ TEST(IodefImport, UnresolvableReferenceIsAWarningNotACrash) {
   EXPECT_EQ(parsed->rejected, 0u);
   EXPECT_NE(Findings(*parsed).find("nowhere-0000000"), std::string::npos);
   EXPECT_EQ(OfType(*parsed, "indicator").size(), 1u);  // an "or": the rest still forms a pattern
+}
+
+// The schemas socmesh ships (data/iodef/schemas) are byte for byte the ones VALIDATION.md was
+// established with, and the build's default directory is the shipped one.
+TEST(IodefImport, ShippedSchemasAreTheValidatedOnesAndTheDefault) {
+  const std::filesystem::path shipped =
+      std::filesystem::path(SOCMESH_SOURCE_DIR) / "data/iodef/schemas";
+  size_t compared = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(shipped)) {
+    const std::string name = entry.path().filename().string();
+    if (name == "NOTICE.md") continue;
+    EXPECT_EQ(ReadFile(entry.path()), ReadFile(DataPath("iodef/schemas/" + name))) << name;
+    ++compared;
+  }
+  EXPECT_EQ(compared, 8u);
+  if (std::getenv("SOCMESH_IODEF_SCHEMAS") == nullptr) {
+    EXPECT_EQ(std::filesystem::canonical(DefaultSchemaDir()), std::filesystem::canonical(shipped));
+  }
+  const ImportOptions o;  // schema_dir = DefaultSchemaDir()
+  auto ok = ImportIodef(Example("rfc7970/RFC7970_MinimalIODEF.xml"), o);
+  EXPECT_TRUE(ok.has_value()) << ok.error().message;
 }
 
 TEST(IodefImport, MissingSchemaDirectoryIsAnIoError) {

@@ -32,7 +32,7 @@ enum class SchemaVariant {
 };
 
 // The directory holding catalog.xml and the XSDs: $SOCMESH_IODEF_SCHEMAS when set, else the
-// directory configured at build time (CMake SOCMESH_IODEF_SCHEMA_DIR).
+// directory configured at build time (CMake SOCMESH_IODEF_SCHEMAS_DIR).
 std::filesystem::path DefaultSchemaDir();
 
 struct ImportOptions {
