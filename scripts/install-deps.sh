@@ -18,6 +18,7 @@ packages=(
   # keys in PKCS#11 tokens (crypto/, pki/): SoftHSM2 for tests, libp11 engine, pkcs11.h, pkcs11-tool
   softhsm2 libengine-pkcs11-openssl libp11-kit-dev opensc
   python3-jsonschema  # formats/misp tests validate exports against PyMISP schema-lax.json
+  python3-cryptography  # store/ at-rest tests: an independent decryption of a sealed row
   libhyperscan-dev libpsl-dev publicsuffix  # formats/text: IOC scan engine, public-suffix list
   libre2-dev  # model/pattern: STIX MATCHES operator (linear-time regular expressions)
 )

@@ -10,37 +10,26 @@
 
 #include "store/detail/migrations.hpp"
 #include "store/detail/sqlite_handle.hpp"
+#include "store/detail/sqlite_store_impl.hpp"
 
 namespace socmesh::store {
 
-namespace {
+namespace detail {
 
-using detail::Database;
-using detail::ResetOnExit;
-using detail::Statement;
-using detail::Transaction;
+const char* const kVersionColumns = "seq, id, type, modified, added, revoked, tlp, json, key_id";
+
+namespace {
 
 // How long a writer waits for another process's transaction before reporting the store locked.
 constexpr std::chrono::milliseconds kBusyTimeout{10000};
 
-constexpr const char* kVersionColumns = "seq, id, type, modified, added, revoked, tlp, json";
+std::span<const uint8_t> AsBytes(std::string_view s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
 
 model::Timestamp Now() {
   auto now = std::chrono::system_clock::now().time_since_epoch();
   return {std::chrono::duration_cast<std::chrono::microseconds>(now).count()};
-}
-
-StoredVersion ReadVersion(const Statement& s) {
-  StoredVersion v;
-  v.seq = s.ColumnInt(0);
-  v.id = std::string(s.ColumnText(1));
-  v.type = std::string(s.ColumnText(2));
-  v.modified = {s.ColumnInt(3)};
-  v.added = {s.ColumnInt(4)};
-  v.revoked = s.ColumnInt(5) != 0;
-  if (!s.ColumnIsNull(6)) v.tlp = static_cast<model::Tlp>(s.ColumnInt(6));
-  v.json = std::string(s.ColumnText(7));
-  return v;
 }
 
 // Switching a new file to WAL takes an exclusive lock for which SQLite does not wait (no busy
@@ -66,32 +55,7 @@ Result<void> EnableWal(Database& db, std::chrono::milliseconds patience) {
   }
 }
 
-class SqliteStore final : public Store {
- public:
-  static Result<std::unique_ptr<Store>> Create(const std::string& path, const StoreOptions& o);
-
-  Result<IngestOutcome> Ingest(std::span<const model::StixObject> batch) override;
-  Result<std::vector<StoredVersion>> GetVersions(std::string_view id) override;
-  Result<StoredVersion> GetCurrent(std::string_view id) override;
-  Result<void> Scan(const Query& query,
-                    const std::function<bool(const StoredVersion&)>& visit) override;
-  Result<StoreStats> Stats() override;
-
- private:
-  SqliteStore(Database db, std::string path, bool read_only, int schema)
-      : db_(std::move(db)), path_(std::move(path)), read_only_(read_only), schema_(schema) {}
-  Result<void> PrepareStatements();
-
-  Database db_;
-  std::string path_;
-  bool read_only_;
-  int schema_;
-  Statement insert_version_;
-  Statement insert_observable_;
-  Statement find_digest_;
-  Statement versions_of_;
-  Statement current_of_;
-};
+}  // namespace
 
 Result<std::unique_ptr<Store>> SqliteStore::Create(const std::string& path, const StoreOptions& o) {
   int flags = o.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
@@ -136,6 +100,7 @@ Result<std::unique_ptr<Store>> SqliteStore::Create(const std::string& path, cons
   if (!schema) return std::unexpected(schema.error().WithContext(path));
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(*db), path, o.read_only, *schema));
   if (auto r = store->PrepareStatements(); !r) return std::unexpected(r.error());
+  if (auto r = store->SetUpAtRest(o); !r) return std::unexpected(r.error().WithContext(path));
   return store;
 }
 
@@ -149,12 +114,13 @@ Result<void> SqliteStore::PrepareStatements() {
       {&find_digest_, "SELECT digest FROM object_versions WHERE id = ?1 AND modified = ?2"},
       {&versions_of_, select + "WHERE id = ?1 ORDER BY modified"},
       {&current_of_, select + "WHERE id = ?1 ORDER BY modified DESC LIMIT 1"},
+      {&at_rest_state_, "SELECT keyring, generation, write_key, converting FROM at_rest"},
   };
   if (!read_only_) {
     items.push_back({&insert_version_,
                      "INSERT INTO object_versions (id, type, modified, created, added, revoked, "
-                     "tlp, confidence, valid_until, created_by_ref, digest, json) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+                     "tlp, confidence, valid_until, created_by_ref, digest, json, key_id) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
                      "ON CONFLICT (id, modified) DO NOTHING"});
     items.push_back({&insert_observable_,
                      "INSERT OR IGNORE INTO observables (kind, value, seq) VALUES (?1, ?2, ?3)"});
@@ -173,37 +139,67 @@ Result<IngestOutcome> SqliteStore::Ingest(std::span<const model::StixObject> bat
   }
   IngestOutcome out;
   if (batch.empty()) return out;
+  auto tx = Transaction::Begin(db_);
+  if (!tx) return std::unexpected(tx.error().WithContext(path_));
+  // Under the write lock: another process may have rotated the data key or started encryption.
+  if (auto r = RefreshAtRest(); !r) return std::unexpected(r.error().WithContext(path_));
+  if (converting_) {
+    return Fail(ErrorCode::kInvalidArgument,
+                path_ + ": the store is being encrypted; finish `socmesh store encrypt` first");
+  }
+  // The id as stored (blind in an encrypted store) is the key of the UNIQUE index.
+  std::vector<std::string> stored_ids(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto id = StoredId(batch[i].id);
+    if (!id) return std::unexpected(id.error().WithContext(path_));
+    stored_ids[i] = std::move(*id);
+  }
   // Inserting in key order keeps the UNIQUE(id, modified) B-tree appends local: measurably faster
   // than random order for large batches (see docs/benchmarks.md).
   std::vector<uint32_t> order(batch.size());
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    const auto& x = batch[a];
-    const auto& y = batch[b];
-    if (int c = x.id.compare(y.id); c != 0) return c < 0;
-    if (x.version() != y.version()) return x.version() < y.version();
+    if (int c = stored_ids[a].compare(stored_ids[b]); c != 0) return c < 0;
+    if (batch[a].version() != batch[b].version()) return batch[a].version() < batch[b].version();
     return a < b;
   });
 
-  auto tx = Transaction::Begin(db_);
-  if (!tx) return std::unexpected(tx.error().WithContext(path_));
   const model::Timestamp added = Now();
   for (uint32_t index : order) {
     const model::StixObject& o = batch[index];
+    const std::string& stored_id = stored_ids[index];
     const int64_t version = o.version().micros;
+    // Encrypted: only the columns queries need stay in clear (docs/architecture.md).
+    std::array<uint8_t, 32> digest = o.digest;
+    std::string sealed;
+    if (cipher_) {
+      auto keyed = cipher_->Digest(o.digest);
+      auto body = cipher_->Seal({stored_id, o.type, version, o.revoked, o.tlp}, o.canonical_json);
+      if (!keyed || !body) {
+        return std::unexpected((!keyed ? keyed.error() : body.error()).WithContext(path_));
+      }
+      digest = *keyed;
+      sealed = std::move(*body);
+    }
     {
       ResetOnExit reset(insert_version_);
-      insert_version_.BindText(1, o.id).BindText(2, o.type).BindInt(3, version);
-      o.created ? insert_version_.BindInt(4, o.created->micros) : insert_version_.BindNull(4);
+      insert_version_.BindText(1, stored_id).BindText(2, o.type).BindInt(3, version);
       insert_version_.BindInt(5, added.micros).BindInt(6, o.revoked ? 1 : 0);
       o.tlp ? insert_version_.BindInt(7, static_cast<int64_t>(*o.tlp))
             : insert_version_.BindNull(7);
-      o.confidence ? insert_version_.BindInt(8, *o.confidence) : insert_version_.BindNull(8);
-      o.valid_until ? insert_version_.BindInt(9, o.valid_until->micros)
-                    : insert_version_.BindNull(9);
-      o.created_by_ref.empty() ? insert_version_.BindNull(10)
-                               : insert_version_.BindText(10, o.created_by_ref);
-      insert_version_.BindBlob(11, o.digest).BindText(12, o.canonical_json);
+      insert_version_.BindBlob(11, digest);
+      if (cipher_) {
+        insert_version_.BindNull(4).BindNull(8).BindNull(9).BindNull(10);
+        insert_version_.BindBlob(12, AsBytes(sealed)).BindInt(13, cipher_->keyring().current_key());
+      } else {
+        o.created ? insert_version_.BindInt(4, o.created->micros) : insert_version_.BindNull(4);
+        o.confidence ? insert_version_.BindInt(8, *o.confidence) : insert_version_.BindNull(8);
+        o.valid_until ? insert_version_.BindInt(9, o.valid_until->micros)
+                      : insert_version_.BindNull(9);
+        o.created_by_ref.empty() ? insert_version_.BindNull(10)
+                                 : insert_version_.BindText(10, o.created_by_ref);
+        insert_version_.BindText(12, o.canonical_json).BindNull(13);
+      }
       if (auto r = insert_version_.Step(); !r) {
         return std::unexpected(r.error().WithContext(path_ + ": store " + o.id));
       }
@@ -212,9 +208,16 @@ Result<IngestOutcome> SqliteStore::Ingest(std::span<const model::StixObject> bat
       const int64_t seq = sqlite3_last_insert_rowid(db_.get());
       for (const model::Observable& obs : o.observables) {
         ResetOnExit reset(insert_observable_);
-        insert_observable_.BindInt(1, static_cast<int64_t>(obs.kind))
-            .BindText(2, obs.value)
-            .BindInt(3, seq);
+        insert_observable_.BindInt(1, static_cast<int64_t>(obs.kind)).BindInt(3, seq);
+        std::string blind;
+        if (cipher_) {
+          auto b = cipher_->BlindObservable(obs);
+          if (!b) return std::unexpected(b.error().WithContext(path_));
+          blind = std::move(*b);
+          insert_observable_.BindBlob(2, AsBytes(blind));
+        } else {
+          insert_observable_.BindText(2, obs.value);
+        }
         if (auto r = insert_observable_.Step(); !r) {
           return std::unexpected(r.error().WithContext(path_ + ": index " + o.id));
         }
@@ -224,12 +227,12 @@ Result<IngestOutcome> SqliteStore::Ingest(std::span<const model::StixObject> bat
     }
     // The version exists: a no-op if the content is the same, a conflict otherwise.
     ResetOnExit reset(find_digest_);
-    find_digest_.BindText(1, o.id).BindInt(2, version);
+    find_digest_.BindText(1, stored_id).BindInt(2, version);
     auto row = find_digest_.Step();
     if (!row) return std::unexpected(row.error().WithContext(path_));
     auto stored = *row ? find_digest_.ColumnBlob(0) : std::span<const uint8_t>();
-    if (stored.size() == o.digest.size() &&
-        std::memcmp(stored.data(), o.digest.data(), o.digest.size()) == 0) {
+    if (stored.size() == digest.size() &&
+        std::memcmp(stored.data(), digest.data(), digest.size()) == 0) {
       ++out.unchanged;
     } else {
       out.rejected.push_back({index, o.id,
@@ -244,26 +247,91 @@ Result<IngestOutcome> SqliteStore::Ingest(std::span<const model::StixObject> bat
   return out;
 }
 
-Result<std::vector<StoredVersion>> SqliteStore::GetVersions(std::string_view id) {
+Result<std::string> SqliteStore::StoredId(std::string_view id) const {
+  if (!cipher_) return std::string(id);
+  return cipher_->BlindId(id);
+}
+
+Result<std::vector<StoredVersion>> SqliteStore::VersionsOf(std::string_view stored_id,
+                                                           std::string_view id) {
   ResetOnExit reset(versions_of_);
-  versions_of_.BindText(1, id);
+  versions_of_.BindText(1, stored_id);
   std::vector<StoredVersion> out;
   while (true) {
     auto row = versions_of_.Step();
     if (!row) return std::unexpected(row.error().WithContext(path_));
     if (!*row) break;
-    out.push_back(ReadVersion(versions_of_));
+    auto v = Read(versions_of_, id);
+    if (!v) return std::unexpected(v.error());
+    out.push_back(std::move(*v));
   }
   return out;
 }
 
-Result<StoredVersion> SqliteStore::GetCurrent(std::string_view id) {
+Result<std::optional<StoredVersion>> SqliteStore::CurrentOf(std::string_view stored_id,
+                                                            std::string_view id) {
   ResetOnExit reset(current_of_);
-  current_of_.BindText(1, id);
+  current_of_.BindText(1, stored_id);
   auto row = current_of_.Step();
   if (!row) return std::unexpected(row.error().WithContext(path_));
-  if (!*row) return Fail(ErrorCode::kNotFound, "no object " + std::string(id));
-  return ReadVersion(current_of_);
+  if (!*row) return std::nullopt;
+  auto v = Read(current_of_, id);
+  if (!v) return std::unexpected(v.error());
+  return std::move(*v);
+}
+
+Result<std::vector<StoredVersion>> SqliteStore::GetVersions(std::string_view id) {
+  auto stored_id = StoredId(id);
+  if (!stored_id) return std::unexpected(stored_id.error().WithContext(path_));
+  auto versions = VersionsOf(*stored_id, id);
+  // While `store encrypt` runs, an object not converted yet is still under its id in clear (each
+  // object is converted whole, so never under both).
+  if (versions && versions->empty() && converting_) return VersionsOf(id, id);
+  return versions;
+}
+
+Result<StoredVersion> SqliteStore::GetCurrent(std::string_view id) {
+  auto stored_id = StoredId(id);
+  if (!stored_id) return std::unexpected(stored_id.error().WithContext(path_));
+  auto current = CurrentOf(*stored_id, id);
+  if (current && !*current && converting_) current = CurrentOf(id, id);
+  if (!current) return std::unexpected(current.error());
+  if (!*current) return Fail(ErrorCode::kNotFound, "no object " + std::string(id));
+  return std::move(**current);
+}
+
+Result<StoredVersion> SqliteStore::Read(const Statement& s, std::string_view known_id) {
+  StoredVersion v;
+  v.seq = s.ColumnInt(0);
+  v.type = std::string(s.ColumnText(2));
+  v.modified = {s.ColumnInt(3)};
+  v.added = {s.ColumnInt(4)};
+  v.revoked = s.ColumnInt(5) != 0;
+  if (!s.ColumnIsNull(6)) v.tlp = static_cast<model::Tlp>(s.ColumnInt(6));
+  if (s.ColumnIsNull(8)) {  // in clear
+    v.id = std::string(s.ColumnText(1));
+    v.json = std::string(s.ColumnText(7));
+    return v;
+  }
+  const std::string where = path_ + ": stored version " + std::to_string(v.seq);
+  if (!cipher_) return Fail(ErrorCode::kPermission, where + " is encrypted and the store locked");
+  const auto key_id = static_cast<crypto::DataKeyId>(s.ColumnInt(8));
+  const RowBinding binding{s.ColumnText(1), v.type, v.modified.micros, v.revoked, v.tlp};
+  if (!cipher_->keyring().HasKey(key_id)) {
+    // Rotated by another process since this one loaded the keyring.
+    if (auto r = RefreshAtRest(); !r) return std::unexpected(r.error().WithContext(where));
+  }
+  auto json = cipher_->Open(key_id, binding, s.ColumnBlob(7));
+  if (!json) return std::unexpected(json.error().WithContext(where));
+  v.json = std::move(*json);
+  if (!known_id.empty()) {
+    v.id = std::string(known_id);
+  } else {
+    auto id = TopLevelId(v.json);
+    if (!id) return std::unexpected(id.error().WithContext(where));
+    v.id = std::move(*id);
+  }
+  return v;
 }
 
 Result<void> SqliteStore::Scan(const Query& q,
@@ -272,7 +340,20 @@ Result<void> SqliteStore::Scan(const Query& q,
   std::string sql = std::string("SELECT ") + kVersionColumns + " FROM object_versions v WHERE 1";
   int next = 1;
   std::vector<std::pair<int, std::string_view>> texts;
+  std::vector<std::pair<int, std::string_view>> blobs;
   std::vector<std::pair<int, int64_t>> ints;
+  // Encrypted: ids and observables are looked up by their blind values (plus, while `store
+  // encrypt` runs, in clear for the objects not converted yet).
+  std::vector<std::string> ids;
+  if (cipher_) {
+    for (const std::string& id : q.ids) {
+      auto blind = cipher_->BlindId(id);
+      if (!blind) return std::unexpected(blind.error().WithContext(path_));
+      ids.push_back(std::move(*blind));
+      if (converting_) ids.push_back(id);
+    }
+  }
+  const std::vector<std::string>& id_keys = cipher_ ? ids : q.ids;
   auto list = [&](const std::vector<std::string>& values, const char* column) {
     sql += std::string(" AND ") + column + " IN (";
     for (size_t i = 0; i < values.size(); ++i) {
@@ -285,7 +366,7 @@ Result<void> SqliteStore::Scan(const Query& q,
   // may be sorted. With ids or an observable (few rows) their index drives and type only filters:
   // without statistics SQLite would pick the type index. One type streams from the (type, seq)
   // index in order; several types collect their seqs (8 bytes each) and visit them in order.
-  if (!q.ids.empty()) list(q.ids, "v.id");
+  if (!q.ids.empty()) list(id_keys, "v.id");
   if (!q.types.empty() && (!q.ids.empty() || q.observable)) {
     list(q.types, "+v.type");
   } else if (q.types.size() == 1) {
@@ -303,11 +384,25 @@ Result<void> SqliteStore::Scan(const Query& q,
   if (q.modified_to) bound("v.modified <= ?", q.modified_to->micros);
   if (q.added_after) bound("v.added > ?", q.added_after->micros);
   if (q.after_seq) bound("v.seq > ?", *q.after_seq);
+  std::string blind_observable;
   if (q.observable) {
     sql += " AND v.seq IN (SELECT seq FROM observables WHERE kind = ?" + std::to_string(next);
     ints.push_back({next++, static_cast<int64_t>(q.observable->kind)});
-    sql += " AND value = ?" + std::to_string(next) + ")";
-    texts.push_back({next++, q.observable->value});
+    if (cipher_) {
+      auto blind = cipher_->BlindObservable(*q.observable);
+      if (!blind) return std::unexpected(blind.error().WithContext(path_));
+      blind_observable = std::move(*blind);
+      sql += " AND value IN (?" + std::to_string(next);
+      blobs.push_back({next++, blind_observable});
+      if (converting_) {
+        sql += ", ?" + std::to_string(next);
+        texts.push_back({next++, q.observable->value});
+      }
+      sql += "))";
+    } else {
+      sql += " AND value = ?" + std::to_string(next) + ")";
+      texts.push_back({next++, q.observable->value});
+    }
   }
   const std::string current = "(SELECT max(c.modified) FROM object_versions c WHERE c.id = v.id)";
   if (!q.all_versions) {
@@ -325,11 +420,17 @@ Result<void> SqliteStore::Scan(const Query& q,
   auto stmt = Statement::Prepare(db_.get(), sql);
   if (!stmt) return std::unexpected(stmt.error().WithContext(path_));
   for (auto [index, text] : texts) stmt->BindText(index, text);
+  for (auto [index, blob] : blobs) stmt->BindBlob(index, AsBytes(blob));
   for (auto [index, value] : ints) stmt->BindInt(index, value);
+  // One id asked for: rows need not be parsed to learn it.
+  const std::string_view known_id = q.ids.size() == 1 ? std::string_view(q.ids[0]) : "";
   while (true) {
     auto row = stmt->Step();
     if (!row) return std::unexpected(row.error().WithContext(path_));
-    if (!*row || !visit(ReadVersion(*stmt))) break;
+    if (!*row) break;
+    auto v = Read(*stmt, known_id);
+    if (!v) return std::unexpected(v.error());
+    if (!visit(*v)) break;
   }
   return {};
 }
@@ -339,6 +440,7 @@ Result<StoreStats> SqliteStore::Stats() {
   s.backend = "sqlite";
   s.location = path_;
   s.schema_version = schema_;
+  s.encrypted = cipher_ != nullptr;
   // One snapshot for all counts, even while another process ingests.
   auto tx = Transaction::BeginRead(db_);
   if (!tx) return std::unexpected(tx.error().WithContext(path_));
@@ -381,11 +483,11 @@ Result<StoreStats> SqliteStore::Stats() {
   return s;
 }
 
-}  // namespace
+}  // namespace detail
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                const StoreOptions& options) {
-  return SqliteStore::Create(path, options);
+  return detail::SqliteStore::Create(path, options);
 }
 
 }  // namespace socmesh::store

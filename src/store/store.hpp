@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "crypto/key.hpp"
 #include "model/observable.hpp"
 #include "model/stix_object.hpp"
 
@@ -35,6 +36,13 @@ struct StoreOptions {
   bool read_only = false;
   bool create_if_missing = true;
   Durability durability = Durability::kFull;
+  // Encryption at rest (B13; docs/architecture.md, "Encryption at rest"). The key (P-256, file or
+  // token) that wraps the store's keyring. A new store is created encrypted; an encrypted store
+  // opened without it is refused (kPermission), with another key too (kVerification).
+  std::shared_ptr<const crypto::Key> at_rest_key = nullptr;
+  // With at_rest_key on a store that already holds objects in clear: false refuses to open
+  // (kInvalidArgument), true starts encrypting it — Reencrypt converts the rows in clear.
+  bool encrypt_existing = false;
 };
 
 // One stored version as read back.
@@ -82,8 +90,33 @@ struct StoreStats {
   int64_t observables = 0;      // rows of the observable index
   std::vector<std::pair<std::string, int64_t>> objects_by_type;  // distinct ids per type, by type
   int schema_version = 0;
-  std::string backend;   // "sqlite"
-  std::string location;  // file path
+  std::string backend;     // "sqlite"
+  std::string location;    // file path
+  bool encrypted = false;  // bodies sealed at rest (B13)
+};
+
+// The state of at-rest encryption of a store (socmesh store status).
+struct AtRestStatus {
+  bool encrypted = false;
+  bool converting = false;  // rows in clear remain: Reencrypt has not finished `store encrypt`
+  std::string keyring_id;
+  std::string wrapping_key;            // file path or PKCS#11 URI (never a PIN)
+  uint32_t current_key = 0;            // data key of new writes
+  std::vector<uint32_t> keyring_keys;  // data keys the keyring holds
+  // Stored versions per data key; key 0 counts the rows in clear.
+  std::vector<std::pair<uint32_t, int64_t>> rows_by_key;
+};
+
+struct ReencryptProgress {
+  int64_t rewritten = 0;  // rows rewritten by this call so far
+  bool done = false;      // no row is left in clear or under a data key other than the current
+};
+
+struct ReencryptOptions {
+  size_t batch_rows = 1000;  // rows per transaction
+  size_t max_batches = 0;    // stop after this many batches (0: until done)
+  // Called after each committed batch; returning false stops the pass (it resumes later).
+  std::function<bool(const ReencryptProgress&)> progress;
 };
 
 class Store {
@@ -111,7 +144,30 @@ class Store {
 
   virtual Result<StoreStats> Stats() = 0;
 
+  // --- Encryption at rest (B13). Backends without it answer kUnsupported. ---
+
+  virtual Result<AtRestStatus> GetAtRestStatus() { return NoAtRest(); }
+  // A new data key becomes current for every writer (writers holding the old keyring reload it);
+  // rows under older keys stay readable. Returns the new key id.
+  virtual Result<uint32_t> RotateDataKey() { return NoAtRest(); }
+  // Rewrites rows in clear or under an old data key under the current key, in batches of one
+  // transaction each: a crash loses at most the batch in progress, and calling again resumes.
+  virtual Result<ReencryptProgress> Reencrypt(const ReencryptOptions& /*options*/) {
+    return NoAtRest();
+  }
+  // Removes from the keyring every data key no row uses any more (never the current one), in the
+  // same transaction as the check. Returns the retired ids.
+  virtual Result<std::vector<uint32_t>> RetireUnusedDataKeys() { return NoAtRest(); }
+  // Wraps the keyring for `new_key` (e.g. a new token); the data keys do not change, so no row is
+  // rewritten. Later opens need `new_key`.
+  virtual Result<void> RewrapKeyring(std::shared_ptr<const crypto::Key> /*new_key*/) {
+    return NoAtRest();
+  }
+
  protected:
+  static std::unexpected<Error> NoAtRest() {
+    return Fail(ErrorCode::kUnsupported, "this store backend has no encryption at rest");
+  }
   Store() = default;
 };
 

@@ -379,7 +379,7 @@ TEST_F(SqliteStoreTest, ReopeningKeepsDataAndReadOnlyRefusesWrites) {
   auto ro = Open(/*read_only=*/true);
   ASSERT_NE(ro, nullptr);
   EXPECT_EQ(ro->Stats()->object_versions, 1);
-  EXPECT_EQ(ro->Stats()->schema_version, 1);
+  EXPECT_EQ(ro->Stats()->schema_version, 2);  // 2: encryption at rest (B13)
   auto w =
       ro->Ingest(std::vector{Indicator("000000000002", "2021-01-01T00:00:00.000Z", "192.0.2.2")});
   ASSERT_FALSE(w.has_value());

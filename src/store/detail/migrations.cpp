@@ -9,7 +9,7 @@ namespace {
 
 // Migration N (1-based) takes the schema from version N-1 to N. Never edit a shipped migration:
 // append a new one.
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     // 1: object versions and the observable index.
     R"sql(
 CREATE TABLE object_versions (
@@ -40,6 +40,18 @@ CREATE TABLE observables (
   seq   INTEGER NOT NULL,              -- object_versions.seq
   PRIMARY KEY (kind, value, seq)
 ) WITHOUT ROWID;
+)sql",
+    // 2: encryption at rest (B13). Unencrypted stores keep key_id NULL and no at_rest row.
+    R"sql(
+-- The data key json is sealed under; NULL: json is canonical JSON in clear.
+ALTER TABLE object_versions ADD COLUMN key_id INTEGER;
+CREATE TABLE at_rest (
+  singleton  INTEGER PRIMARY KEY CHECK (singleton = 1),
+  keyring    TEXT    NOT NULL,  -- crypto::AtRestKeyring document: wrapped keys only
+  generation INTEGER NOT NULL,  -- +1 at every keyring change: other processes reload it
+  write_key  INTEGER NOT NULL,  -- new rows use this data key: a stale keyring cannot write
+  converting INTEGER NOT NULL   -- 1 while rows in clear remain (socmesh store encrypt)
+);
 )sql",
 };
 
