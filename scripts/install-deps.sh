@@ -21,6 +21,7 @@ packages=(
   python3-cryptography  # store/ at-rest tests: an independent decryption of a sealed row
   libhyperscan-dev libpsl-dev publicsuffix  # formats/text: IOC scan engine, public-suffix list
   libre2-dev  # model/pattern: STIX MATCHES operator (linear-time regular expressions)
+  libidn2-dev  # model/observable: IDNA A-label form of internationalised domain names
 )
 
 missing=()

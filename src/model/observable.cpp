@@ -11,6 +11,10 @@
 #include <unordered_set>
 #include <utility>
 
+#include "model/detail/idna.hpp"
+#include "model/detail/uri_normalize.hpp"
+#include "model/refang.hpp"
+
 namespace socmesh::model {
 
 namespace {
@@ -321,10 +325,9 @@ Result<std::string> NormalizeIpv6(std::string_view value) {
 
 // --- Domains, URLs, e-mail ---
 
-// Why `name` (trailing dot already removed) is not a domain name, or "" when it is one.
-// Non-ASCII bytes (UTF-8 already checked) are allowed in labels: IDNs in Unicode form are kept as
-// written, without IDNA mapping, so they and their "xn--" forms are different observables. Limits
-// count bytes, which is stricter than the DNS limits for U-labels.
+// Why `name` (trailing dot already removed, IDNs already in A-label form) is not a domain name, or
+// "" when it is one. Letters, digits, '-' and '_' (service labels such as "_dmarc"); non-ASCII
+// bytes only reach here from callers that skip IDNA.
 std::string DomainProblem(std::string_view name) {
   if (name.empty()) return "empty name";
   if (name.size() > 253) return "longer than 253 bytes";
@@ -349,10 +352,19 @@ std::string DomainProblem(std::string_view name) {
   return {};
 }
 
-// The normalised domain, or an error reason.
+// The normalised domain, or an error reason. Internationalised names become their A-label form
+// (detail/idna.hpp), so "bücher.example", "BÜCHER.example" and "xn--bcher-kva.example" are one
+// observable: DNS, TLS certificates and resolver logs only ever carry the A-label.
 std::expected<std::string, std::string> NormalizeDomainName(std::string_view value) {
   std::string_view name = value;
   if (name.ends_with('.')) name.remove_suffix(1);
+  std::string ascii;
+  if (detail::NeedsIdna(name)) {
+    auto converted = detail::IdnaToAscii(name);
+    if (!converted) return std::unexpected(std::move(converted.error()));
+    ascii = std::move(*converted);
+    name = ascii;
+  }
   if (std::string why = DomainProblem(name); !why.empty()) return std::unexpected(std::move(why));
   return LowerAscii(name);
 }
@@ -372,10 +384,32 @@ bool IsForbiddenHostChar(char c) {
          c == '|';
 }
 
-// Lower-cases scheme and host and drops the default port of http (80) and https (443); user info,
-// path, query and fragment stay byte-exact (case matters there, and percent-decoding could change
-// what a server sees). An empty path stays empty: "http://a.example" and "http://a.example/" are
-// different observables, as they are different strings in feeds.
+// The default port of the schemes whose default RFC 3986 section 6.2.3 lets us drop; 0 for others.
+uint32_t DefaultPort(std::string_view lower_scheme) {
+  if (lower_scheme == "http" || lower_scheme == "ws") return 80;
+  if (lower_scheme == "https" || lower_scheme == "wss") return 443;
+  if (lower_scheme == "ftp") return 21;
+  return 0;
+}
+
+// Schemes for which an empty path means "/" (RFC 9110 section 4.2.3 for http and https; RFC 6455
+// and RFC 1738 for ws, wss and ftp).
+bool EmptyPathIsRoot(std::string_view lower_scheme) { return DefaultPort(lower_scheme) != 0; }
+
+// RFC 3986 section 6.2.2 syntax-based normalisation plus the scheme-based rules of 6.2.3, so that
+// spellings of one request are one observable:
+//  - scheme and host lower-cased; an internationalised host becomes its A-label form (IDNA, as in
+//    NormalizeDomainName) because that is what is resolved and sent;
+//  - percent-escapes normalised in user info, path and query (detail/uri_normalize.hpp): escapes
+//    of unreserved characters decoded, hex upper-cased, spaces and non-ASCII encoded;
+//  - dot segments removed from the path ("/a/./b/../c" -> "/a/c"), as every client does before
+//    sending;
+//  - the default port dropped (http 80, https 443, ws 80, wss 443, ftp 21) and an empty port too;
+//  - an empty path becomes "/" for those schemes ("http://a.example" requests "/");
+//  - the fragment dropped: it is never sent to the server, so it cannot tell two requests apart
+//    and would split one indicator into many ("…/x#1", "…/x#2").
+// Case in the path and the query is kept (servers treat it as significant), and so is the order of
+// query parameters.
 Result<std::string> NormalizeUrl(std::string_view value) {
   constexpr std::string_view kWhat = "a URL";
   const size_t scheme_end = value.find("://");
@@ -387,19 +421,26 @@ Result<std::string> NormalizeUrl(std::string_view value) {
     return Invalid(value, kWhat,
                    "the scheme must be a letter followed by letters, digits, +, - or .");
   }
-  const std::string_view rest = value.substr(scheme_end + 3);
-  const size_t authority_end = std::min(rest.find_first_of("/?#"), rest.size());
+  std::string_view rest = value.substr(scheme_end + 3);
+  if (const size_t hash = rest.find('#'); hash != std::string_view::npos) {
+    rest = rest.substr(0, hash);
+  }
+  const size_t authority_end = std::min(rest.find_first_of("/?"), rest.size());
   const std::string_view authority = rest.substr(0, authority_end);
   const std::string_view tail = rest.substr(authority_end);
+  const size_t query_start = std::min(tail.find('?'), tail.size());
+  const std::string_view path = tail.substr(0, query_start);
+  const std::string_view query = tail.substr(query_start);  // with its '?'
 
   const size_t at = authority.rfind('@');
   const std::string_view user_info =
-      at == std::string_view::npos ? std::string_view() : authority.substr(0, at + 1);
+      at == std::string_view::npos ? std::string_view() : authority.substr(0, at);
   const std::string_view host_port =
       at == std::string_view::npos ? authority : authority.substr(at + 1);
 
   std::string_view host;
   std::string_view port_part;  // with its ':'
+  std::string normal_host;
   if (host_port.starts_with('[')) {
     const size_t close = host_port.find(']');
     if (close == std::string_view::npos) return Invalid(value, kWhat, "unterminated \"[\" in host");
@@ -413,6 +454,7 @@ Result<std::string> NormalizeUrl(std::string_view value) {
         return Invalid(value, kWhat, DescribeChar(c) + " is not allowed in an IPv6 host");
       }
     }
+    normal_host = LowerAscii(host);
   } else {
     const size_t colon = host_port.find(':');
     host = host_port.substr(0, colon);
@@ -421,6 +463,13 @@ Result<std::string> NormalizeUrl(std::string_view value) {
       if (IsForbiddenHostChar(c)) {
         return Invalid(value, kWhat, DescribeChar(c) + " is not allowed in a host");
       }
+    }
+    if (detail::NeedsIdna(host)) {
+      auto converted = detail::IdnaToAscii(host);
+      if (!converted) return Invalid(value, kWhat, "host: " + converted.error());
+      normal_host = std::move(*converted);
+    } else {
+      normal_host = LowerAscii(host);
     }
   }
 
@@ -442,17 +491,22 @@ Result<std::string> NormalizeUrl(std::string_view value) {
       if (number > 65535) return Invalid(value, kWhat, "the port is out of range 0-65535");
     }
     // An empty port means the default one (RFC 3986, section 6.2.3).
-    const bool is_default = digits.empty() || (lower_scheme == "http" && number == 80) ||
-                            (lower_scheme == "https" && number == 443);
+    const bool is_default = digits.empty() || number == DefaultPort(lower_scheme);
     if (!is_default) port = ":" + std::string(digits);
   }
 
   std::string out = lower_scheme;
   out += "://";
-  out += user_info;
-  out += LowerAscii(host);
+  if (at != std::string_view::npos) {
+    out += detail::NormalizePercentEncoding(user_info);
+    out += '@';
+  }
+  out += normal_host;
   out += port;
-  out += tail;
+  std::string normal_path = detail::RemoveDotSegments(detail::NormalizePercentEncoding(path));
+  if (normal_path.empty() && EmptyPathIsRoot(lower_scheme)) normal_path = "/";
+  out += normal_path;
+  out += detail::NormalizePercentEncoding(query);
   return out;
 }
 
@@ -598,8 +652,10 @@ constexpr std::array<SimplePath, 10> kSimplePaths = {{
 constexpr size_t kMaxPathComponents = 8;
 
 // The kind of an object path split into components (keys unquoted; list indexes as "[...]").
-// Paths through references ("dst_ref.value", "resolves_to_refs[*].value") are not indexed: the
-// referenced object's type is not known from the path, and the referenced SCO is indexed itself.
+// Paths through references ("dst_ref.value", "resolves_to_refs[*].value") are not indexed here:
+// the referenced object's type is not known from the path, and the referenced SCO is indexed
+// itself. The one exception, network-traffic's address refs, is decided by the value's form in
+// ObservableCollector (see IsAddressRefPath).
 std::optional<ObservableKind> KindForComponents(std::string_view sco_type,
                                                 const std::vector<std::string>& components) {
   if (components.size() == 1) {
@@ -808,13 +864,31 @@ bool IsWord(const Token& token, std::string_view w) {
   return token.type == TokenType::kWord && token.raw == w;
 }
 
+// `network-traffic:src_ref.value` / `dst_ref.value`: how MISP exports ip-src / ip-dst attributes
+// (`[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '1.2.3.4']`).
+// Without them detect/ would never see those indicators' addresses (B2c).
+bool IsAddressRefPath(std::string_view sco_type, const std::vector<std::string>& components) {
+  return sco_type == "network-traffic" && components.size() == 2 &&
+         (components[0] == "src_ref" || components[0] == "dst_ref") && components[1] == "value";
+}
+
+// The kind of an address-ref value by its form: a ':' can only be IPv6 (the ref's `type`
+// comparison may be elsewhere in the pattern or absent, so it is not relied on). Refs to
+// domain-name or mac-addr objects are not indexed from here.
+ObservableKind AddressKindByForm(std::string_view value) {
+  return value.find(':') != std::string_view::npos ? ObservableKind::kIpv6 : ObservableKind::kIpv4;
+}
+
 // Collects normalised observables without duplicates, in first-seen order.
 class ObservableCollector {
  public:
   void Add(std::string_view sco_type, const std::vector<std::string>& components,
            bool path_too_long, const Token& literal) {
     if (path_too_long) return;
-    const std::optional<ObservableKind> kind = KindForComponents(sco_type, components);
+    std::optional<ObservableKind> kind = KindForComponents(sco_type, components);
+    if (!kind && literal.type == TokenType::kString && IsAddressRefPath(sco_type, components)) {
+      kind = AddressKindByForm(literal.text);  // a non-address value fails to normalise below
+    }
     if (!kind) return;
     std::string_view value;
     if (literal.type == TokenType::kString) {
@@ -870,6 +944,17 @@ Result<std::string> NormalizeObservable(ObservableKind kind, std::string_view va
   }
   if (size_t bad = InvalidUtf8Offset(value); bad != std::string_view::npos) {
     return Invalid(value, what, "not valid UTF-8 at offset " + std::to_string(bad));
+  }
+
+  // Defanged network indicators ("1.2.3[.]4", "hxxp://evil[.]example") are the same indicators.
+  // A marker is never valid in an address, a domain or an e-mail domain; in a URL path or query it
+  // could be, but that is far rarer than defanged URLs in feeds and reports.
+  std::string refanged;
+  if (kind == ObservableKind::kIpv4 || kind == ObservableKind::kIpv6 ||
+      kind == ObservableKind::kDomain || kind == ObservableKind::kUrl ||
+      kind == ObservableKind::kEmail) {
+    refanged = Refang(value);
+    value = refanged;
   }
 
   switch (kind) {

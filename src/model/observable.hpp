@@ -19,9 +19,9 @@ namespace socmesh::model {
 enum class ObservableKind : uint8_t {
   kIpv4 = 1,    // "192.0.2.1" or CIDR "192.0.2.0/24" (host bits cleared, "/32" dropped)
   kIpv6 = 2,    // RFC 5952 text ("2001:db8::1"), CIDR as for IPv4 ("/128" dropped)
-  kDomain = 3,  // lower-case, no trailing dot; IDNs kept as given but lower-cased
-  kUrl = 4,     // scheme and host lower-cased, default port dropped, rest byte-exact
-  kEmail = 5,   // "local@domain", domain part lower-cased, local part kept
+  kDomain = 3,  // lower-case, no trailing dot; IDNs in A-label form ("xn--bcher-kva.example")
+  kUrl = 4,     // RFC 3986 6.2.2 normal form: see NormalizeObservable
+  kEmail = 5,   // "local@domain", domain part as kDomain, local part kept
   kMac = 6,     // "aa:bb:cc:dd:ee:ff"
   kAsn = 7,     // decimal number without "AS"
   kMd5 = 8,     // lower-case hex, exact length
@@ -53,6 +53,14 @@ struct Observable {
 
 // Returns the canonical form of `value` as an observable of `kind`, or kInvalidArgument naming why
 // the value is not a valid `kind` (e.g. "999.1.1.1 is not an IPv4 address").
+// IP addresses, domains, URLs and e-mail addresses are refanged first (model/refang.hpp:
+// "hxxp://evil[.]example" is "http://evil.example"). Domains, URL hosts and e-mail domains with
+// non-ASCII or "xn--" labels are converted to their A-label form (IDNA2008 / UTS #46
+// non-transitional, libidn2); an invalid IDN is rejected with the reason. URLs get the RFC 3986
+// section 6.2.2 normal form: scheme and host lower-case, percent-escapes of unreserved characters
+// decoded and the others upper-case, dot segments removed, default port (http 80, https 443, ws
+// 80, wss 443, ftp 21) dropped, empty path of those schemes "/", fragment dropped.
+// Stores written before these rules keep their old forms until the objects are ingested again.
 Result<std::string> NormalizeObservable(ObservableKind kind, std::string_view value);
 
 // Guesses the kind of a value typed by a user (`socmesh search --value …`): IP, CIDR, hash by

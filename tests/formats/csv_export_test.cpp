@@ -110,11 +110,13 @@ TEST(CsvExport, QuotesCellsThatWouldBreakTheFormat) {
   auto csv = ExportIndicatorsCsv(b->objects);
   ASSERT_TRUE(csv.has_value());
   const std::string row = csv->substr(csv->find("\r\n") + 2);
-  EXPECT_TRUE(row.starts_with("\"http://x.example/a,\"\"b\"\"\",url,")) << row;
+  // '"' is percent-encoded in the normal form of URLs (model::NormalizeObservable); the ',' still
+  // needs CSV quoting.
+  EXPECT_TRUE(row.starts_with("\"http://x.example/a,%22b%22\",url,")) << row;
   EXPECT_NE(row.find(",\"one,two\",AMBER+STRICT\r\n"), std::string::npos) << row;
   auto again = Import(*csv, "socmesh-csv");
   ASSERT_EQ(again.objects.size(), 2u);
-  EXPECT_EQ(again.objects[1].observables[0].value, "http://x.example/a,\"b\"");
+  EXPECT_EQ(again.objects[1].observables[0].value, "http://x.example/a,%22b%22");
   EXPECT_EQ(again.objects[1].tlp, model::Tlp::kAmberStrict);
 }
 

@@ -254,7 +254,7 @@ TEST(CsvFeeds, IntelmqInvalidValuesAreRowErrorsAndTheRestIsKept) {
 TEST(CsvFeeds, IntelmqMultivalueColumnsAndHashComment) {
   auto b = Import("intelmq-test-fixtures/generic/multivalue_columns.csv", "intelmq-multivalue");
   EXPECT_EQ(Errors(b), 0u);
-  EXPECT_EQ(Values(b), (std::set<std::string>{"11.11.11.11", "11.11.11.0/24", "http://test.com"}));
+  EXPECT_EQ(Values(b), (std::set<std::string>{"11.11.11.11", "11.11.11.0/24", "http://test.com/"}));
 }
 
 TEST(CsvFeeds, CertEuRowTlpAndConfidence) {

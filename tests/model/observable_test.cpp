@@ -160,17 +160,44 @@ TEST(NormalizeObservableTest, LowercasesDomainsAndStripsOneTrailingDot) {
   ExpectRejected(K::kDomain, "example.com..");
 }
 
-TEST(NormalizeObservableTest, KeepsPunycodeAndUnicodeLabels) {
+// B2a: one observable per internationalised name, whatever form a source writes it in.
+TEST(NormalizeObservableTest, ConvertsInternationalisedNamesToALabels) {
   EXPECT_EQ(Norm(K::kDomain, "XN--Bcher-KVA.Example"), "xn--bcher-kva.example");
-  // Only ASCII is folded: "Ü" stays upper-case, so Unicode forms are matched as written.
-  EXPECT_EQ(Norm(K::kDomain, "B\xC3\xBC\x63her.Example"), "b\xC3\xBC\x63her.example");
+  EXPECT_EQ(Norm(K::kDomain, "B\xC3\xBC\x63her.Example"), "xn--bcher-kva.example");
+  EXPECT_EQ(Norm(K::kDomain, "b\xC3\x9C\x63HER.example"), "xn--bcher-kva.example");  // "Ü"
   EXPECT_EQ(Norm(K::kDomain,
                  "\xC3\x9C"
                  "ber.example"),
-            "\xC3\x9C"
-            "ber.example");
+            "xn--ber-goa.example");
   EXPECT_EQ(Norm(K::kDomain, "\xD0\xBF\xD1\x80\xD0\xB8\xD0\xBC\xD0\xB5\xD1\x80.\xD1\x80\xD1\x84"),
-            "\xD0\xBF\xD1\x80\xD0\xB8\xD0\xBC\xD0\xB5\xD1\x80.\xD1\x80\xD1\x84");
+            "xn--e1afmkfd.xn--p1ai");
+  // Full-width and ideographic full stops separate labels; full-width letters map to ASCII.
+  EXPECT_EQ(Norm(K::kDomain, "b\xC3\xBC\x63her\xEF\xBC\x8E\x65xample"), "xn--bcher-kva.example");
+  EXPECT_EQ(Norm(K::kDomain, "\xEF\xBC\xA1\xEF\xBC\xA2.example"), "ab.example");
+  // Non-transitional processing (IDNA2008, current browsers): "ß" is not "ss".
+  EXPECT_EQ(Norm(K::kDomain, "fa\xC3\x9F.de"), "xn--fa-hia.de");
+  // A homograph stays distinct from the Latin name it imitates (Cyrillic "аррӏе").
+  EXPECT_EQ(Norm(K::kDomain, "\xD0\xB0\xD1\x80\xD1\x80\xD3\x8F\xD0\xB5.com"), "xn--80ak6aa92e.com");
+  // ASCII labels next to IDN labels keep socmesh's host-name rules.
+  EXPECT_EQ(Norm(K::kDomain, "_dmarc.B\xC3\xBC\x63her.example"), "_dmarc.xn--bcher-kva.example");
+  EXPECT_EQ(Norm(K::kEmail, "Info@B\xC3\xBC\x63her.example"), "Info@xn--bcher-kva.example");
+}
+
+TEST(NormalizeObservableTest, RejectsInvalidIdnaWithTheReason) {
+  for (std::string_view v :
+       {"xn--zz.example", "xn--.example", "xn--a.example",
+        "\xE2\x98\x83.net" /* snowman: disallowed in IDNA2008 */, "xn--n3h.net"}) {
+    Result<std::string> r = NormalizeObservable(K::kDomain, v);
+    ASSERT_FALSE(r) << v << " -> " << *r;
+    EXPECT_NE(r.error().message.find("not a valid IDNA label"), std::string::npos)
+        << r.error().message;
+  }
+  Result<std::string> url = NormalizeObservable(K::kUrl, "http://xn--zz.example/");
+  ASSERT_FALSE(url);
+  EXPECT_NE(url.error().message.find("host: label \"xn--zz\""), std::string::npos)
+      << url.error().message;
+  // Pure ASCII names are not IDNA-checked: "--" in the third and fourth positions exists in DNS.
+  EXPECT_EQ(Norm(K::kDomain, "ab--cd.example"), "ab--cd.example");
 }
 
 TEST(NormalizeObservableTest, AcceptsUnderscoresAndDigitsInLabels) {
@@ -202,30 +229,72 @@ TEST(NormalizeObservableTest, RejectsMalformedDomains) {
 // --- URLs ---
 
 TEST(NormalizeObservableTest, LowercasesUrlSchemeAndHostOnly) {
+  // RFC 3986 6.2.2.1; the fragment is dropped (never sent to a server).
   EXPECT_EQ(Norm(K::kUrl, "HTTP://Example.COM/Path/File.PHP?Q=A&b=C#Frag"),
-            "http://example.com/Path/File.PHP?Q=A&b=C#Frag");
-  EXPECT_EQ(Norm(K::kUrl, "hxxp://Evil.Example/"), "hxxp://evil.example/");
+            "http://example.com/Path/File.PHP?Q=A&b=C");
+  EXPECT_EQ(Norm(K::kUrl, "hxxp://Evil.Example/"), "http://evil.example/");
   EXPECT_EQ(Norm(K::kUrl, "http://x4z9arb.cn/4712/"), "http://x4z9arb.cn/4712/");
 }
 
 TEST(NormalizeObservableTest, DropsDefaultUrlPorts) {
   EXPECT_EQ(Norm(K::kUrl, "http://a.example:80/x"), "http://a.example/x");
-  EXPECT_EQ(Norm(K::kUrl, "HTTPS://A.example:443"), "https://a.example");
+  EXPECT_EQ(Norm(K::kUrl, "HTTPS://A.example:443"), "https://a.example/");
   EXPECT_EQ(Norm(K::kUrl, "http://a.example:0080/"), "http://a.example/");
   EXPECT_EQ(Norm(K::kUrl, "http://a.example:/"), "http://a.example/");
   EXPECT_EQ(Norm(K::kUrl, "https://a.example:80/"), "https://a.example:80/");
   EXPECT_EQ(Norm(K::kUrl, "http://a.example:443/"), "http://a.example:443/");
-  EXPECT_EQ(Norm(K::kUrl, "http://a.example:8080?x"), "http://a.example:8080?x");
-  EXPECT_EQ(Norm(K::kUrl, "ftp://a.example:21/"), "ftp://a.example:21/");
+  EXPECT_EQ(Norm(K::kUrl, "http://a.example:8080?x"), "http://a.example:8080/?x");
+  EXPECT_EQ(Norm(K::kUrl, "ftp://a.example:21/"), "ftp://a.example/");
+  EXPECT_EQ(Norm(K::kUrl, "wss://a.example:443/s"), "wss://a.example/s");
+  EXPECT_EQ(Norm(K::kUrl, "ws://a.example:80"), "ws://a.example/");
 }
 
-TEST(NormalizeObservableTest, KeepsUrlUserInfoPathAndQueryByteExact) {
+TEST(NormalizeObservableTest, KeepsUrlUserInfoPathAndQueryCase) {
+  // Reserved escapes stay escaped (with upper-case hex): "%2F" is not a path separator.
   EXPECT_EQ(Norm(K::kUrl, "http://User:PW@Host.Example:80/A%2Fb%2f?X=Y;Z#Top"),
-            "http://User:PW@host.example/A%2Fb%2f?X=Y;Z#Top");
-  EXPECT_EQ(Norm(K::kUrl, "http://paypa1.banking.com"), "http://paypa1.banking.com");
-  EXPECT_EQ(Norm(K::kUrl, "http://a.example/with space/%zz"), "http://a.example/with space/%zz");
+            "http://User:PW@host.example/A%2Fb%2F?X=Y;Z");
+  EXPECT_EQ(Norm(K::kUrl, "http://paypa1.banking.com"), "http://paypa1.banking.com/");
+  // Spaces are sent as %20; a '%' without two hex digits is kept (servers disagree on it).
+  EXPECT_EQ(Norm(K::kUrl, "http://a.example/with space/%zz"), "http://a.example/with%20space/%zz");
   // '@' and ':' after the authority belong to the path.
   EXPECT_EQ(Norm(K::kUrl, "HTTP://A.example/p@Q:80"), "http://a.example/p@Q:80");
+}
+
+// RFC 3986 section 6.2.2.2: escapes of unreserved characters are the characters themselves.
+TEST(NormalizeObservableTest, DecodesUnreservedPercentEscapesInUrls) {
+  EXPECT_EQ(Norm(K::kUrl, "http://a.example/%7Euser/%41%62c%2d%2E%5f?q=%7e%3d"),
+            "http://a.example/~user/Abc-._?q=~%3D");
+  EXPECT_EQ(Norm(K::kUrl, "http://a.example/caf\xC3\xA9"), "http://a.example/caf%C3%A9");
+  EXPECT_EQ(Norm(K::kUrl, "http://a.example/caf%c3%a9"), "http://a.example/caf%C3%A9");
+  EXPECT_EQ(Norm(K::kUrl, "http://us%65r@a.example/"), "http://user@a.example/");
+}
+
+// RFC 3986 section 6.2.2.3 (remove_dot_segments of section 5.2.4).
+TEST(NormalizeObservableTest, RemovesDotSegmentsFromUrlPaths) {
+  EXPECT_EQ(Norm(K::kUrl, "http://a.example/a/b/c/./../../g"), "http://a.example/a/g");
+  EXPECT_EQ(Norm(K::kUrl, "http://a.example/mid/content=5/../6"), "http://a.example/mid/6");
+  EXPECT_EQ(Norm(K::kUrl, "http://a.example/../../x"), "http://a.example/x");
+  EXPECT_EQ(Norm(K::kUrl, "http://a.example/a/%2E%2E/b"), "http://a.example/b");
+  EXPECT_EQ(Norm(K::kUrl, "http://a.example/a/.."), "http://a.example/");
+  EXPECT_EQ(Norm(K::kUrl, "http://a.example/a/./b/."), "http://a.example/a/b/");
+  // Only the path: dots in the query are data.
+  EXPECT_EQ(Norm(K::kUrl, "http://a.example/x?p=../../etc"), "http://a.example/x?p=../../etc");
+}
+
+TEST(NormalizeObservableTest, RefangsNetworkIndicators) {
+  EXPECT_EQ(Norm(K::kUrl, "hxxps[:]//Evil[.]Example/a[.]php"), "https://evil.example/a.php");
+  EXPECT_EQ(Norm(K::kUrl, "hXXp://1.2.3[.]4:8080/x"), "http://1.2.3.4:8080/x");
+  EXPECT_EQ(Norm(K::kUrl, "fxp://files(.)example/"), "ftp://files.example/");
+  EXPECT_EQ(Norm(K::kIpv4, "192.0.2[.]1"), "192.0.2.1");
+  EXPECT_EQ(Norm(K::kIpv4, "192(.)0(.)2(.)1"), "192.0.2.1");
+  EXPECT_EQ(Norm(K::kDomain, "evil[dot]example{.}com"), "evil.example.com");
+  EXPECT_EQ(Norm(K::kEmail, "Bad.Guy[at]Evil[.]Example"), "Bad.Guy@evil.example");
+  EXPECT_EQ(Norm(K::kEmail, "bad(@)evil.example"), "bad@evil.example");
+  EXPECT_EQ(Norm(K::kIpv6, "2001:db8[:]:1"), "2001:db8::1");
+  // Hashes and names are not refanged: brackets can be part of a file name.
+  EXPECT_EQ(Norm(K::kFileName, "report[.]pdf"), "report[.]pdf");
+  // A lone bracket is not a marker.
+  EXPECT_EQ(Norm(K::kUrl, "http://a.example/?a[]=1"), "http://a.example/?a[]=1");
 }
 
 TEST(NormalizeObservableTest, LowercasesBracketedIpv6UrlHosts) {
@@ -239,6 +308,9 @@ TEST(NormalizeObservableTest, LowercasesBracketedIpv6UrlHosts) {
 TEST(NormalizeObservableTest, AcceptsUrlsOfOtherSchemes) {
   EXPECT_EQ(Norm(K::kUrl, "file:///etc/passwd"), "file:///etc/passwd");
   EXPECT_EQ(Norm(K::kUrl, "FTP://Files.Example/Pub"), "ftp://files.example/Pub");
+  // No default port and no "empty path is /" rule for schemes this code does not know.
+  EXPECT_EQ(Norm(K::kUrl, "irc://irc.example:6667"), "irc://irc.example:6667");
+  EXPECT_EQ(Norm(K::kUrl, "http://B\xC3\xBC\x63her.example/x"), "http://xn--bcher-kva.example/x");
   EXPECT_EQ(Norm(K::kUrl, "svn+SSH://Host.example/r"), "svn+ssh://host.example/r");
 }
 
@@ -436,6 +508,8 @@ TEST(NormalizeObservableTest, NormalizationIsIdempotent) {
       {K::kDomain, "Example.COM."},
       {K::kUrl, "HTTP://User@Example.COM:0080/A?b#C"},
       {K::kUrl, "https://[2001:DB8::1]:443"},
+      {K::kUrl, "hxxp://B\xC3\xBC\x63her.example/a/../%7e%c3%a9 x?q=%2f#f"},
+      {K::kDomain, "B\xC3\xBC\x63her[.]Example"},
       {K::kEmail, "Someone@Example.COM."},
       {K::kMac, "AABB.CCDD.EEFF"},
       {K::kAsn, "AS00065000"},
@@ -476,7 +550,7 @@ TEST(ClassifyObservableTest, ClassifiesTypedValues) {
       {"  example.com \n", {K::kDomain, "example.com"}},
       {"xn--80ak6aa92e.xn--p1ai", {K::kDomain, "xn--80ak6aa92e.xn--p1ai"}},
       {"\xD0\xBF\xD1\x80\xD0\xB8\xD0\xBC\xD0\xB5\xD1\x80.\xD1\x80\xD1\x84",
-       {K::kDomain, "\xD0\xBF\xD1\x80\xD0\xB8\xD0\xBC\xD0\xB5\xD1\x80.\xD1\x80\xD1\x84"}},
+       {K::kDomain, "xn--e1afmkfd.xn--p1ai"}},
   };
   for (const auto& [input, expected] : kCases) {
     std::optional<Observable> got = ClassifyObservable(input);
@@ -668,12 +742,57 @@ TEST(ExtractPatternObservablesTest, ReadsQuotedAndIndexedPathComponents) {
   EXPECT_EQ(Extract("[network-traffic:extensions.'http-request-ext'.request_header."
                     "'User-Agent' = 'Evil/1.0']"),
             (std::vector<Observable>{{K::kUserAgent, "Evil/1.0"}}));
-  // Paths through references or lists are not indexed.
+  // Paths through references or lists are not indexed (network-traffic address refs aside, below).
   EXPECT_TRUE(Extract("[email-message:to_refs[*].value = 'a@b.example' AND "
                       "domain-name:resolves_to_refs[0].value = '192.0.2.1' AND "
-                      "network-traffic:dst_ref.value = '192.0.2.1' AND "
+                      "network-traffic:dst_ref.type = 'ipv4-addr' AND "
+                      "network-traffic:protocols[0] = '192.0.2.1' AND "
                       "x-acme-thing:value = '192.0.2.1' AND file:size = '12']")
                   .empty());
+}
+
+// B2c: MISP exports ip-src / ip-dst attributes as network-traffic address refs; their values are
+// indexed as IPv4 or IPv6 by their form.
+TEST(ExtractPatternObservablesTest, IndexesNetworkTrafficAddressRefsByForm) {
+  EXPECT_EQ(Extract("[network-traffic:dst_ref.type = 'ipv4-addr' AND "
+                    "network-traffic:dst_ref.value = '1.2.3.4']"),
+            (std::vector<Observable>{{K::kIpv4, "1.2.3.4"}}));
+  EXPECT_EQ(Extract("[network-traffic:src_ref.type = 'ipv6-addr' AND "
+                    "network-traffic:src_ref.value = '2001:DB8:0::1'] OR "
+                    "[network-traffic:src_ref.value = '198.51.100.0/24']"),
+            (std::vector<Observable>{{K::kIpv6, "2001:db8::1"}, {K::kIpv4, "198.51.100.0/24"}}));
+  EXPECT_EQ(Extract("[network-traffic:dst_ref.value IN ('192.0.2.1', '2001:db8::2')]"),
+            (std::vector<Observable>{{K::kIpv4, "192.0.2.1"}, {K::kIpv6, "2001:db8::2"}}));
+  // Refs to domain names (or anything that is not an address) and other ref paths are skipped.
+  for (std::string_view p : {"[network-traffic:dst_ref.value = 'evil.example']",
+                             "[network-traffic:dst_ref.value = '999.1.1.1']",
+                             "[network-traffic:dst_ref.value != '192.0.2.1']",
+                             "[network-traffic:dst_ref.resolves_to_refs[0].value = '192.0.2.1']",
+                             "[network-traffic:src_ref.value = 3232235521]",
+                             "[x-acme-traffic:dst_ref.value = '192.0.2.1']"}) {
+    EXPECT_TRUE(Extract(p).empty()) << p;
+  }
+}
+
+// The real MISP-to-STIX mappings: every ip-src / ip-dst indicator yields its address.
+TEST(ExtractPatternObservablesTest, FindsAddressRefsOfRealMispIndicators) {
+  const std::string mapping = socmesh::testing::ReadFile(
+      socmesh::testing::DataPath("misp/misp-stix/mapping/misp_attributes_to_stix21.json"));
+  size_t patterns = 0;
+  for (size_t at = mapping.find("network-traffic:dst_ref.value = '"); at != std::string::npos;
+       at = mapping.find("network-traffic:dst_ref.value = '", at + 1)) {
+    const size_t start = mapping.find('\'', at) + 1;
+    const std::string ip = mapping.substr(start, mapping.find('\'', start) - start);
+    const size_t open = mapping.rfind("\"pattern\": \"", at);
+    ASSERT_NE(open, std::string::npos);
+    const size_t begin = open + 12;
+    const std::string pattern = mapping.substr(begin, mapping.find('"', begin) - begin);
+    const std::vector<Observable> found = Extract(pattern);
+    const auto kind = ip.find(':') == std::string::npos ? K::kIpv4 : K::kIpv6;
+    EXPECT_NE(std::find(found.begin(), found.end(), Observable{kind, ip}), found.end()) << pattern;
+    ++patterns;
+  }
+  EXPECT_GE(patterns, 2u);
 }
 
 TEST(ExtractPatternObservablesTest, IncludesIntegerAsNumbersOnly) {
@@ -869,7 +988,7 @@ TEST(ExtractPatternObservablesTest, FindsKnownObservablesInOasisExamples) {
       (std::vector<Observable>{{K::kUrl, "http://x4z9arb.cn/4712/"}}));
   EXPECT_EQ(
       ExtractFromDataFile("stix/oasis-cti-documentation-examples/sighting-of-an-indicator.json"),
-      (std::vector<Observable>{{K::kUrl, "http://paypa1.banking.com"}}));
+      (std::vector<Observable>{{K::kUrl, "http://paypa1.banking.com/"}}));
   EXPECT_EQ(
       ExtractFromDataFile("stix/oasis-stix2-json-schemas-examples/indicators-for-C2-with-COA.json"),
       (std::vector<Observable>{{K::kIpv4, "10.0.0.0"}, {K::kSha256, kSha256}}));
