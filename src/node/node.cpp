@@ -1,0 +1,192 @@
+#include "node/node.hpp"
+
+#include <openssl/evp.h>
+
+#include <thread>
+
+namespace socmesh::node {
+namespace {
+
+std::string Url(const std::string& host, uint16_t port) {
+  const bool v6 = host.find(':') != std::string::npos;
+  return "https://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+Result<crypto::Key> LoadKey(const KeyConfig& key, std::string_view what) {
+  auto pin =
+      crypto::ResolvePin("", key.pin_file, key.pin_env.empty() ? nullptr : key.pin_env.c_str());
+  if (!pin) return std::unexpected(pin.error().WithContext(what));
+  auto loaded = crypto::Key::Load(key.location, {.pin = *pin, .module_path = key.pkcs11_module});
+  if (!loaded) return std::unexpected(loaded.error().WithContext(what));
+  return loaded;
+}
+
+std::string RolesText(const std::vector<NodeRole>& roles) {
+  std::string out;
+  for (NodeRole r : roles) out += (out.empty() ? "" : ",") + std::string(NodeRoleName(r));
+  return out;
+}
+
+}  // namespace
+
+Node::Node(NodeConfig config, NodeStartOptions options)
+    : config_(std::move(config)), options_(std::move(options)) {}
+
+Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& config, NodeStartOptions options) {
+  std::unique_ptr<Node> node(new Node(config, std::move(options)));
+  if (auto opened = node->Open(); !opened) {
+    (void)node->Stop();  // closes whatever was opened; the audit log gets its checkpoint
+    return std::unexpected(opened.error());
+  }
+  return node;
+}
+
+Result<void> Node::Open() {
+  auto tls_key = LoadKey(config_.tls.key, "tls.key");
+  if (!tls_key) return std::unexpected(tls_key.error());
+  tls_key_.emplace(std::move(*tls_key));
+  auto audit_key = LoadKey(config_.audit.key, "audit.key");
+  if (!audit_key) return std::unexpected(audit_key.error());
+  audit_key_.emplace(std::move(*audit_key));
+
+  auto store = store::OpenStore(config_.store);
+  if (!store) return std::unexpected(store.error().WithContext("store"));
+  store_ = std::move(*store);
+  if (auto stats = store_->Stats()) objects_at_start_ = stats->objects;
+
+  audit::AuditLogOptions log_options;
+  log_options.dir = config_.audit.dir;
+  log_options.origin = config_.audit.origin;
+  log_options.signing_key = audit_key_->pkey();
+  log_options.sync = config_.audit.sync_every_append ? audit::SyncPolicy::kEveryAppend
+                                                     : audit::SyncPolicy::kOnCheckpoint;
+  log_options.checkpoint_every_entries = config_.audit.checkpoint_every_entries;
+  log_options.checkpoint_every = config_.audit.checkpoint_every;
+  auto log = audit::AuditLog::Open(std::move(log_options));
+  if (!log) return std::unexpected(log.error().WithContext("audit"));
+  audit_log_ = std::move(*log);
+  for (const auto& r : audit_log_->open_report().recovered) {
+    if (options_.notice) options_.notice("audit log recovered: " + r);
+  }
+
+  auth_ = std::make_unique<api::Authenticator>();
+  auth_->SetDefaultCertificateRole(config_.default_role);
+  for (const auto& [organisation, role] : config_.organisation_roles) {
+    auth_->SetOrganisationRole(organisation, role);
+  }
+  taxii_ = std::make_unique<api::TaxiiServer>(*store_, *auth_, config_.taxii);
+  api_ = std::make_unique<api::NodeApi>(*auth_, *taxii_);
+  api::RequestAuditOptions audit_options;
+  audit_options.node = config_.name;
+  audit_options.on_failure = [notice = options_.notice](const Error& e) {
+    if (notice) notice("audit log failed, refusing every request from now on: " + e.message);
+  };
+  api::NodeApi* api = api_.get();
+  request_audit_ = std::make_unique<api::RequestAudit>(
+      *audit_log_, *auth_, [api](const net::Request& r) { return api->Handle(r); },
+      std::move(audit_options));
+
+  // The token or file key is shared with every server's TLS context.
+  EVP_PKEY_up_ref(tls_key_->pkey());
+  std::shared_ptr<EVP_PKEY> pkey(tls_key_->pkey(), EVP_PKEY_free);
+  api::RequestAudit* audited = request_audit_.get();
+  for (const auto& listen : config_.listen) {
+    net::ServerOptions o;
+    o.host = listen.address;
+    o.port = listen.port;
+    o.tls.certificate_file = config_.tls.certificate_chain;
+    o.tls.private_key = pkey;
+    o.tls.ca_file = config_.tls.ca_bundle;
+    o.tls.crl_files = config_.tls.crls;
+    o.tls.require_peer_certificate = true;
+    o.limits = config_.limits.server;
+    o.io_threads = config_.limits.io_threads;
+    o.handler_threads = config_.limits.handler_threads;
+    auto server = net::HttpServer::Start(
+        std::move(o), [audited](const net::Request& r) { return audited->Handle(r); });
+    if (!server) {
+      return std::unexpected(
+          server.error().WithContext("listen " + Url(listen.address, listen.port)));
+    }
+    servers_.push_back(std::move(*server));
+  }
+
+  audit::AuditEvent started;
+  started.actor = {config_.organisation, "", config_.name};
+  started.action = "node-start";
+  started.target = config_.name;
+  started.details["roles"] = RolesText(config_.roles);
+  std::string urls;
+  for (const auto& u : this->urls()) urls += (urls.empty() ? "" : " ") + u;
+  started.details["listen"] = urls;
+  started.details["objects"] = std::to_string(objects_at_start_);
+  if (auto ok = request_audit_->Record(std::move(started)); !ok) {
+    return std::unexpected(ok.error().WithContext("audit"));
+  }
+  return {};
+}
+
+Node::~Node() { (void)Stop(); }
+
+std::vector<std::string> Node::urls() const {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < servers_.size(); ++i) {
+    out.push_back(Url(config_.listen[i].address, servers_[i]->port()));
+  }
+  return out;
+}
+
+std::string Node::StartupLine() const {
+  std::string line = "socmesh node " + config_.name + " (" + config_.organisation + ", " +
+                     config_.country + "; roles " + RolesText(config_.roles) + ") listening on";
+  for (const auto& u : urls()) line += " " + u;
+  line += "; store " + config_.store.location + " (" + std::to_string(objects_at_start_) +
+          " objects); audit " + config_.audit.dir;
+  if (audit_log_) line += " (" + std::to_string(audit_log_->size()) + " entries)";
+  return line;
+}
+
+Result<void> Node::Stop() {
+  if (stopped_) return {};
+  stopped_ = true;
+  std::optional<Error> first;
+  auto keep = [&](Result<void> r, std::string_view what) {
+    if (!r && !first) first = r.error().WithContext(what);
+  };
+  // Servers stop in parallel, so the grace period is spent once, not once per address.
+  uint64_t requests = 0;
+  {
+    std::vector<std::jthread> stopping;
+    for (auto& server : servers_) {
+      stopping.emplace_back(
+          [&server, grace = config_.limits.shutdown_grace] { server->Stop(grace); });
+    }
+  }
+  for (const auto& server : servers_) requests += server->stats().requests;
+  servers_.clear();
+  if (request_audit_) {
+    audit::AuditEvent stopped;
+    stopped.actor = {config_.organisation, "", config_.name};
+    stopped.action = "node-stop";
+    stopped.target = config_.name;
+    stopped.details["requests"] = std::to_string(requests);
+    keep(request_audit_->Record(std::move(stopped)), "audit");
+    keep(request_audit_->Close(), "audit");
+    request_audit_.reset();
+  }
+  if (audit_log_) {
+    // The final signed head covers every entry of this run, so `audit verify` needs no
+    // --allow-unsigned-tail after a clean stop.
+    if (auto cp = audit_log_->WriteCheckpoint(); !cp) keep(std::unexpected(cp.error()), "audit");
+    keep(audit_log_->Close(), "audit");
+  }
+  api_.reset();
+  taxii_.reset();
+  auth_.reset();
+  audit_log_.reset();
+  store_.reset();  // closes SQLite (and checkpoints its WAL)
+  if (first) return std::unexpected(*first);
+  return {};
+}
+
+}  // namespace socmesh::node
