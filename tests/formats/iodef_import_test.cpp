@@ -192,7 +192,7 @@ TEST(IodefImport, MapsSpearPhishingIncident) {
   // Flow/System/Node and Record/RecordData become SCOs of an observed-data.
   EXPECT_TRUE(AnyJsonHas(*parsed, "ipv4-addr", R"("value":"192.0.2.166")"));
   EXPECT_TRUE(AnyJsonHas(*parsed, "ipv4-addr", R"("value":"192.0.2.0/24")"));
-  EXPECT_TRUE(AnyJsonHas(*parsed, "url", R"("value":"http://www.zeusevil.example.com")"));
+  EXPECT_TRUE(AnyJsonHas(*parsed, "url", R"("value":"http://www.zeusevil.example.com/")"));
   EXPECT_TRUE(AnyJsonHas(*parsed, "domain-name", R"("value":"mail1.evildave.example.com")"));
   EXPECT_TRUE(AnyJsonHas(*parsed, "autonomous-system", R"("number":65535)"));
   EXPECT_TRUE(AnyJsonHas(*parsed, "email-addr", R"("value":"emaildave@evildave.example.com")"));
