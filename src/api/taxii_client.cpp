@@ -87,6 +87,13 @@ Result<std::unique_ptr<TaxiiClient>> TaxiiClient::Create(net::ClientOptions opti
 }
 
 Result<std::string> TaxiiClient::Call(std::string method, std::string target, std::string body) {
+  auto response = CallForResponse(std::move(method), std::move(target), std::move(body));
+  if (!response) return std::unexpected(response.error());
+  return std::move(response->body);
+}
+
+Result<net::Response> TaxiiClient::CallForResponse(std::string method, std::string target,
+                                                   std::string body) {
   net::Request r;
   r.method = std::move(method);
   r.target = std::move(target);
@@ -96,7 +103,7 @@ Result<std::string> TaxiiClient::Call(std::string method, std::string target, st
   r.body = std::move(body);
   auto response = http_->Send(r);
   if (!response) return std::unexpected(response.error().WithContext(r.method + " " + r.target));
-  if (response->status < 300) return std::move(response->body);
+  if (response->status < 300) return std::move(*response);
   // The server's error message resource says why.
   std::string why = std::to_string(response->status);
   simdjson::dom::parser parser;
@@ -178,6 +185,38 @@ Result<size_t> TaxiiClient::GetObjects(std::string_view api_root, std::string_vi
     if (!more || next.empty()) return pages;
   }
   return q.max_pages;
+}
+
+Result<TaxiiPage> TaxiiClient::GetObjectsPage(std::string_view api_root,
+                                              std::string_view collection_id,
+                                              const TaxiiObjectsQuery& q, std::string_view next) {
+  std::string target =
+      PathOfUrl(api_root) + "collections/" + std::string(collection_id) + "/objects/?";
+  if (q.added_after) target += "added_after=" + Encode(*q.added_after) + "&";
+  if (!q.match_id.empty()) target += "match[id]=" + Encode(Join(q.match_id)) + "&";
+  if (!q.match_type.empty()) target += "match[type]=" + Encode(Join(q.match_type)) + "&";
+  if (!q.match_version.empty()) {
+    target += "match[version]=" + Encode(Join(q.match_version)) + "&";
+  }
+  if (q.page_size > 0) target += "limit=" + std::to_string(q.page_size) + "&";
+  if (!next.empty()) target += "next=" + Encode(next);
+  auto response = CallForResponse("GET", target);
+  if (!response) return std::unexpected(response.error());
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(response->body).get(doc) != simdjson::SUCCESS) {
+    return Fail(ErrorCode::kParse, "TAXII envelope: not JSON");
+  }
+  TaxiiPage page;
+  simdjson::dom::array objects;
+  if (doc["objects"].get_array().get(objects) == simdjson::SUCCESS) {
+    for (auto o : objects) page.objects.push_back(simdjson::minify(o));
+  }
+  page.more = Bool(doc, "more");
+  page.next = Str(doc, "next");
+  if (auto h = response->headers.Get("X-TAXII-Date-Added-First")) page.date_added_first = *h;
+  if (auto h = response->headers.Get("X-TAXII-Date-Added-Last")) page.date_added_last = *h;
+  return page;
 }
 
 Result<TaxiiStatus> TaxiiClient::AddObjects(std::string_view api_root,

@@ -35,6 +35,15 @@ struct TaxiiObjectsQuery {
   size_t max_pages = 100'000;
 };
 
+// One page of a collection's objects, with what a poller needs to resume (connect/).
+struct TaxiiPage {
+  std::vector<std::string> objects;  // each object's JSON, in the server's order
+  bool more = false;
+  std::string next;  // the server's cursor for the following page (when `more`)
+  // The X-TAXII-Date-Added-First/-Last headers (TAXII 2.1 §3.4.3); empty when the server sent none.
+  std::string date_added_first, date_added_last;
+};
+
 struct TaxiiStatus {
   std::string id;
   std::string status;  // "complete" | "pending"
@@ -56,6 +65,11 @@ class TaxiiClient {
   Result<size_t> GetObjects(std::string_view api_root, std::string_view collection_id,
                             const TaxiiObjectsQuery& query,
                             const std::function<bool(std::string_view)>& visit);
+  // One page of objects: the query's filters (`max_pages` unused), continuing after `next` (empty:
+  // the first page). For callers that must act between pages, e.g. store a page before moving a
+  // persisted cursor. Errors as GetObjects.
+  Result<TaxiiPage> GetObjectsPage(std::string_view api_root, std::string_view collection_id,
+                                   const TaxiiObjectsQuery& query, std::string_view next = {});
   // Posts `objects_json` (a JSON array of STIX objects) in an envelope; returns the status.
   Result<TaxiiStatus> AddObjects(std::string_view api_root, std::string_view collection_id,
                                  std::string_view objects_json);
@@ -66,6 +80,9 @@ class TaxiiClient {
   // Errors: kIo (transport), kNotFound (404), kPermission (401/403), kInvalidArgument (other 4xx,
   // with the server's error title and description), kInternal (5xx), kParse (not JSON).
   Result<std::string> Call(std::string method, std::string target, std::string body = {});
+  // As Call, with the response headers.
+  Result<net::Response> CallForResponse(std::string method, std::string target,
+                                        std::string body = {});
   std::unique_ptr<net::HttpClient> http_;
   std::string token_;
 };

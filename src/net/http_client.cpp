@@ -28,14 +28,18 @@ struct HttpClient::Impl {
   ClientOptions options;
   asio::io_context io;
   asio::ssl::context ssl{asio::ssl::context::tls_client};
-  std::unique_ptr<Stream> stream;  // the kept-alive connection, if any
+  std::unique_ptr<Stream> stream;            // the kept-alive TLS connection, if any
+  std::unique_ptr<beast::tcp_stream> plain;  // or the plain one (options.plaintext)
   beast::flat_buffer buffer;
   std::optional<PeerIdentity> server;
 
+  bool connected() const { return stream != nullptr || plain != nullptr; }
   Result<void> Connect();
+  Result<void> ConnectPlain();
   Result<Response> Exchange(const Request& request, bool* retry_possible);
   void Drop() {
     stream.reset();
+    plain.reset();
     buffer.clear();
   }
 };
@@ -71,13 +75,30 @@ asio::awaitable<beast::error_code> ConnectAndHandshake(Stream& stream, std::stri
   co_return ec;
 }
 
-asio::awaitable<beast::error_code> WriteAndRead(Stream& stream,
+asio::awaitable<beast::error_code> ConnectPlainStream(beast::tcp_stream& stream, std::string host,
+                                                      std::string port,
+                                                      std::chrono::milliseconds timeout) {
+  beast::error_code ec;
+  tcp::resolver resolver(co_await asio::this_coro::executor);
+  auto results =
+      co_await resolver.async_resolve(host, port, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return ec;
+  stream.expires_after(timeout);
+  co_await stream.async_connect(results, asio::redirect_error(asio::use_awaitable, ec));
+  co_return ec;
+}
+
+beast::tcp_stream& Lowest(beast::tcp_stream& s) { return s; }
+beast::tcp_stream& Lowest(Stream& s) { return s.next_layer(); }
+
+template <typename AnyStream>
+asio::awaitable<beast::error_code> WriteAndRead(AnyStream& stream,
                                                 http::request<http::string_body>& req,
                                                 beast::flat_buffer& buffer,
                                                 http::response_parser<http::string_body>& parser,
                                                 std::chrono::milliseconds timeout, bool& wrote) {
   beast::error_code ec;
-  stream.next_layer().expires_after(timeout);
+  Lowest(stream).expires_after(timeout);
   co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return ec;
   wrote = true;
@@ -123,6 +144,20 @@ Result<void> HttpClient::Impl::Connect() {
   return {};
 }
 
+Result<void> HttpClient::Impl::ConnectPlain() {
+  Drop();
+  auto s = std::make_unique<beast::tcp_stream>(io);
+  auto ec = RunOnce(io, ConnectPlainStream(*s, options.host, std::to_string(options.port),
+                                           options.connect_timeout));
+  if (ec) {
+    return Fail(ErrorCode::kIo, "connect to " + options.host + ":" + std::to_string(options.port) +
+                                    ": " + ec.message());
+  }
+  server.reset();
+  plain = std::move(s);
+  return {};
+}
+
 Result<Response> HttpClient::Impl::Exchange(const Request& request, bool* retry_possible) {
   http::request<http::string_body> req;
   req.method_string(request.method);
@@ -138,7 +173,10 @@ Result<Response> HttpClient::Impl::Exchange(const Request& request, bool* retry_
   parser.body_limit(options.max_response_bytes);
   parser.header_limit(64 * 1024);
   bool wrote = false;
-  auto ec = RunOnce(io, WriteAndRead(*stream, req, buffer, parser, options.request_timeout, wrote));
+  auto ec =
+      plain
+          ? RunOnce(io, WriteAndRead(*plain, req, buffer, parser, options.request_timeout, wrote))
+          : RunOnce(io, WriteAndRead(*stream, req, buffer, parser, options.request_timeout, wrote));
   if (ec) {
     // A kept-alive connection the server closed in the meantime fails before any response byte:
     // the request can be sent again on a fresh connection.
@@ -168,6 +206,7 @@ HttpClient::~HttpClient() = default;
 Result<std::unique_ptr<HttpClient>> HttpClient::Create(ClientOptions options) {
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
+  if (impl->options.plaintext) return std::unique_ptr<HttpClient>(new HttpClient(std::move(impl)));
   if (auto r = ConfigureTls(impl->ssl.native_handle(), impl->options.tls, TlsRole::kClient); !r) {
     return std::unexpected(r.error());
   }
@@ -176,14 +215,15 @@ Result<std::unique_ptr<HttpClient>> HttpClient::Create(ClientOptions options) {
 
 Result<Response> HttpClient::Send(const Request& request) {
   Impl& d = *impl_;
-  const bool reused = d.stream != nullptr;
+  const bool reused = d.connected();
+  auto connect = [&d] { return d.options.plaintext ? d.ConnectPlain() : d.Connect(); };
   if (!reused) {
-    if (auto r = d.Connect(); !r) return std::unexpected(r.error());
+    if (auto r = connect(); !r) return std::unexpected(r.error());
   }
   bool retry = false;
   auto response = d.Exchange(request, &retry);
   if (!response && reused && retry) {
-    if (auto r = d.Connect(); !r) return std::unexpected(r.error());
+    if (auto r = connect(); !r) return std::unexpected(r.error());
     response = d.Exchange(request, &retry);
   }
   return response;

@@ -1,6 +1,8 @@
 // The HTTPS client socmesh uses to talk to peers and feeds (TAXII client, federation, connectors):
 // TLS 1.3 with its own certificate, the server's certificate checked against the network's CAs
 // (and its name), one kept-alive connection reused across requests, timeouts and a response limit.
+// Public feeds may relax this on request (TlsOptions::use_system_trust / allow_tls12, and
+// ClientOptions::plaintext); peers never do.
 #pragma once
 
 #include <chrono>
@@ -21,6 +23,9 @@ struct ClientOptions {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds request_timeout{60'000};  // whole exchange, per request
   size_t max_response_bytes = size_t{256} << 20;
+  // Plain HTTP without TLS (`tls` is ignored). Only for public feeds an operator explicitly allowed
+  // (connect/ `allow_plain_http`); never for peers.
+  bool plaintext = false;
 };
 
 class HttpClient {

@@ -80,9 +80,12 @@ std::string DrainOpenSslErrors() {
 
 Result<void> ConfigureTls(SSL_CTX* ctx, const TlsOptions& o, TlsRole role) {
   ERR_clear_error();
-  if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
+  // TLS 1.2 only ever for a client that asked for it (a public feed); a server never offers it.
+  const int min_version =
+      o.allow_tls12 && role == TlsRole::kClient ? TLS1_2_VERSION : TLS1_3_VERSION;
+  if (SSL_CTX_set_min_proto_version(ctx, min_version) != 1 ||
       SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1) {
-    return std::unexpected(TlsError("cannot restrict TLS to version 1.3"));
+    return std::unexpected(TlsError("cannot restrict the TLS version"));
   }
   // No resumption tickets carrying state across restarts; no renegotiation (TLS 1.3 has none).
   SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
@@ -104,12 +107,17 @@ Result<void> ConfigureTls(SSL_CTX* ctx, const TlsOptions& o, TlsRole role) {
   } else if (role == TlsRole::kServer) {
     return Fail(ErrorCode::kInvalidArgument, "TLS server needs a certificate and key");
   }
-  if (o.ca_file.empty()) {
+  if (!o.ca_file.empty()) {
+    if (SSL_CTX_load_verify_locations(ctx, o.ca_file.c_str(), nullptr) != 1) {
+      return std::unexpected(TlsError("CA file " + o.ca_file));
+    }
+  } else if (o.use_system_trust && role == TlsRole::kClient) {
+    if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+      return std::unexpected(TlsError("system CA store"));
+    }
+  } else {
     return Fail(ErrorCode::kInvalidArgument,
                 "TLS needs a CA file to authenticate peers (mutual TLS is mandatory)");
-  }
-  if (SSL_CTX_load_verify_locations(ctx, o.ca_file.c_str(), nullptr) != 1) {
-    return std::unexpected(TlsError("CA file " + o.ca_file));
   }
   if (auto r = LoadCrls(ctx, o.crl_files); !r) return r;
   int mode = SSL_VERIFY_PEER;

@@ -22,6 +22,11 @@ struct TlsOptions {
   std::vector<std::string> crl_files;     // PEM CRLs; with any given, every chain is checked
   bool require_peer_certificate = true;   // servers: refuse clients without a certificate
   std::string server_name;                // clients: expected host name/IP (SNI + check)
+  // Clients of public feeds only (connect/, docs/cli.md): they present no certificate, and a feed
+  // such as abuse.ch is signed by a public CA and may still speak TLS 1.2. Links between socmesh
+  // nodes never set these and stay TLS 1.3 with the network's own CAs.
+  bool use_system_trust = false;  // clients: without ca_file, trust the system's CA store
+  bool allow_tls12 = false;       // clients: accept TLS 1.2 as the minimum version
 };
 
 enum class TlsRole { kServer, kClient };
