@@ -21,7 +21,9 @@ packages=(
   python3-cryptography  # store/ at-rest tests: an independent decryption of a sealed row
   libhyperscan-dev libpsl-dev publicsuffix  # formats/text: IOC scan engine, public-suffix list
   libre2-dev  # model/pattern: STIX MATCHES operator (linear-time regular expressions)
+  libxxhash-dev  # detect/: XXH3 hashes the matcher index keys
   libidn2-dev  # model/observable: IDNA A-label form of internationalised domain names
+  libnats-dev nats-server  # detect/: JetStream scale-out; tests start a loopback nats-server
 )
 
 missing=()
