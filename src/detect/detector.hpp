@@ -64,6 +64,7 @@ class Detector {
   SightingAggregator sightings_;
   std::unique_ptr<RateBaseline> rates_;
   std::unique_ptr<FirstSeen> first_seen_;
+  std::vector<Query> queries_;  // reused between events
   std::vector<Match> matches_;  // reused between events
   std::string line_;            // reused alert buffer
   DetectorStats stats_;
