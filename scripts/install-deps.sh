@@ -22,6 +22,7 @@ packages=(
   libhyperscan-dev libpsl-dev publicsuffix  # formats/text: IOC scan engine, public-suffix list
   libre2-dev  # model/pattern: STIX MATCHES operator (linear-time regular expressions)
   libxxhash-dev  # detect/: XXH3 hashes the matcher index keys
+  iso-codes  # identity tests: ISO 3166-1 country table checked against Debian's data
   libidn2-dev  # model/observable: IDNA A-label form of internationalised domain names
   libnats-dev nats-server  # detect/: JetStream scale-out; tests start a loopback nats-server
 )

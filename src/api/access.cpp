@@ -1,38 +1,15 @@
 #include "api/access.hpp"
 
 #include <algorithm>
-#include <array>
 
 namespace socmesh::api {
 namespace {
-
-constexpr std::array<std::pair<Role, std::string_view>, 5> kRoleNames{{
-    {Role::kAdmin, "admin"},
-    {Role::kAnalyst, "analyst"},
-    {Role::kReader, "reader"},
-    {Role::kAuditor, "auditor"},
-    {Role::kPeer, "peer"},
-}};
 
 bool OwnOrganisation(const Caller& caller, const StoredObject& object) {
   return !object.owner_organisation.empty() && caller.organisation == object.owner_organisation;
 }
 
 }  // namespace
-
-std::string_view RoleName(Role role) {
-  for (auto [r, name] : kRoleNames) {
-    if (r == role) return name;
-  }
-  return "unknown";
-}
-
-std::optional<Role> ParseRole(std::string_view name) {
-  for (auto [r, n] : kRoleNames) {
-    if (n == name) return r;
-  }
-  return std::nullopt;
-}
 
 bool RoleMayRead(Role role) { return role != Role::kAuditor; }
 bool RoleMayWrite(Role role) {

@@ -19,24 +19,40 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "identity/role.hpp"
 #include "model/tlp.hpp"
 
 namespace socmesh::api {
 
-enum class Role { kAdmin, kAnalyst, kReader, kAuditor, kPeer };
-
-std::string_view RoleName(Role role);
-std::optional<Role> ParseRole(std::string_view name);
+// Roles are persisted by the identity registry, so they are defined there (identity/role.hpp).
+using Role = identity::Role;
+using identity::ParseRole;
+using identity::RoleName;
 
 // The authenticated actor of a request: an organisation (from the certificate's subject O or the
 // token's owner) and a role. A person acting with an API token has `user` set.
 struct Caller {
+  Caller() = default;
+  // Spelled out (not an aggregate) so that callers that name only the first four fields keep
+  // compiling without -Wmissing-field-initializers as fields are added.
+  Caller(std::string organisation_, std::string country_, std::string user_, Role role_,
+         std::vector<std::string> sharing_groups_ = {})
+      : organisation(std::move(organisation_)),
+        country(std::move(country_)),
+        user(std::move(user_)),
+        role(role_),
+        sharing_groups(std::move(sharing_groups_)) {}
+
   std::string organisation;
   std::string country;
   std::string user;  // empty for certificate callers
   Role role = Role::kReader;
+  // Sharing groups the organisation belongs to (identity registry), sorted; empty without a
+  // registry. Not used by MayRead yet: sharing-group objects come with federation (§6).
+  std::vector<std::string> sharing_groups;
 };
 
 // What the policy needs to know about one object.

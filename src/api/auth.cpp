@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "identity/registry.hpp"
+
 namespace socmesh::api {
 namespace {
 
@@ -32,6 +34,27 @@ std::vector<unsigned char> SaltedHash(const std::vector<unsigned char>& salt,
 
 }  // namespace
 
+void Authenticator::Attach(std::shared_ptr<identity::Registry> registry) {
+  std::lock_guard lock(mutex_);
+  registry_ = std::move(registry);
+}
+
+std::shared_ptr<identity::Registry> Authenticator::registry() const {
+  std::lock_guard lock(mutex_);
+  return registry_;
+}
+
+void Authenticator::SetOperatorOrganisation(std::string organisation) {
+  std::lock_guard lock(mutex_);
+  operator_organisation_ = std::move(organisation);
+}
+
+bool Authenticator::IsNetworkAdmin(const Caller& caller) const {
+  std::lock_guard lock(mutex_);
+  return caller.role == Role::kAdmin && !operator_organisation_.empty() &&
+         caller.organisation == operator_organisation_;
+}
+
 void Authenticator::SetOrganisationRole(std::string organisation, Role role) {
   std::lock_guard lock(mutex_);
   organisation_roles_[std::move(organisation)] = role;
@@ -53,11 +76,17 @@ std::string Authenticator::IssueToken(const std::string& user, const std::string
 }
 
 bool Authenticator::RevokeToken(std::string_view token_id, std::string_view organisation) {
-  std::lock_guard lock(mutex_);
-  auto it = tokens_.find(token_id);
-  if (it == tokens_.end() || it->second.organisation != organisation) return false;
-  tokens_.erase(it);
-  return true;
+  std::shared_ptr<identity::Registry> registry;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = tokens_.find(token_id);
+    if (it != tokens_.end() && it->second.organisation == organisation) {
+      tokens_.erase(it);
+      return true;
+    }
+    registry = registry_;
+  }
+  return registry && registry->RevokeToken(organisation, token_id).has_value();
 }
 
 Result<Caller> Authenticator::Authenticate(const net::Request& request) const {
@@ -66,9 +95,28 @@ Result<Caller> Authenticator::Authenticate(const net::Request& request) const {
                 "a client certificate with an organisation (O) is required");
   }
   Caller caller{request.peer->organisation, request.peer->country, "", default_role_};
-  std::lock_guard lock(mutex_);
-  if (auto it = organisation_roles_.find(caller.organisation); it != organisation_roles_.end()) {
-    caller.role = it->second;
+  std::shared_ptr<identity::Registry> registry;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = organisation_roles_.find(caller.organisation); it != organisation_roles_.end()) {
+      caller.role = it->second;
+    }
+    registry = registry_;
+  }
+  if (registry) {
+    auto registered = registry->FindOrganisation(caller.organisation);
+    if (!registered) return std::unexpected(registered.error());
+    if (*registered) {
+      if ((*registered)->country != caller.country) {
+        return Fail(ErrorCode::kPermission,
+                    "certificate country " + caller.country + " is not the registered country " +
+                        (*registered)->country + " of " + caller.organisation);
+      }
+      caller.role = (*registered)->default_role;
+    }
+    auto groups = registry->GroupsOf(caller.organisation);
+    if (!groups) return std::unexpected(groups.error());
+    caller.sharing_groups = std::move(*groups);
   }
   auto authorization = request.headers.Get("Authorization");
   if (!authorization) return caller;
@@ -81,20 +129,35 @@ Result<Caller> Authenticator::Authenticate(const net::Request& request) const {
   if (dot == std::string_view::npos) {
     return Fail(ErrorCode::kPermission, "malformed API token");
   }
-  auto it = tokens_.find(token.substr(0, dot));
-  // Hash even for unknown ids so that timing does not tell which ids exist.
-  static const std::vector<unsigned char> kDummySalt(16, 0);
-  const auto& salt = it != tokens_.end() ? it->second.salt : kDummySalt;
-  auto hash = SaltedHash(salt, token.substr(dot + 1));
-  if (it == tokens_.end() || CRYPTO_memcmp(hash.data(), it->second.hash.data(), hash.size()) != 0) {
-    return Fail(ErrorCode::kPermission, "unknown or wrong API token");
+  {
+    std::lock_guard lock(mutex_);
+    auto it = tokens_.find(token.substr(0, dot));
+    if (it != tokens_.end() || !registry) {
+      // Hash even for unknown ids so that timing does not tell which ids exist.
+      static const std::vector<unsigned char> kDummySalt(16, 0);
+      const auto& salt = it != tokens_.end() ? it->second.salt : kDummySalt;
+      auto hash = SaltedHash(salt, token.substr(dot + 1));
+      if (it == tokens_.end() ||
+          CRYPTO_memcmp(hash.data(), it->second.hash.data(), hash.size()) != 0) {
+        return Fail(ErrorCode::kPermission, "unknown or wrong API token");
+      }
+      if (it->second.organisation != caller.organisation) {
+        return Fail(ErrorCode::kPermission,
+                    "API token belongs to another organisation than the certificate");
+      }
+      caller.user = it->second.user;
+      caller.role = it->second.role;
+      return caller;
+    }
   }
-  if (it->second.organisation != caller.organisation) {
+  auto holder = registry->VerifyToken(token);
+  if (!holder) return std::unexpected(holder.error());
+  if (holder->organisation != caller.organisation) {
     return Fail(ErrorCode::kPermission,
                 "API token belongs to another organisation than the certificate");
   }
-  caller.user = it->second.user;
-  caller.role = it->second.role;
+  caller.user = holder->user;
+  caller.role = holder->role;
   return caller;
 }
 

@@ -16,6 +16,12 @@ std::string_view EndpointOf(std::string_view path) {
   if (s.empty()) return "other";
   if (s[0] == "metrics" && s.size() == 1) return "metrics";
   if (s[0] == "taxii2") return "taxii_discovery";
+  if (s[0] == "api" && s.size() >= 3 && s[1] == "v1") {
+    for (std::string_view identity :
+         {"me", "roles", "organisations", "users", "tokens", "groups"}) {
+      if (s[2] == identity) return "api_identity";
+    }
+  }
   if (s[0] == "api" && s.size() == 3 && s[1] == "v1") {
     if (s[2] == "health") return "api_health";
     if (s[2] == "stats") return "api_stats";

@@ -1,7 +1,5 @@
 #include "api/node_api.hpp"
 
-#include <simdjson.h>
-
 #include <charconv>
 #include <chrono>
 
@@ -52,9 +50,7 @@ net::Response NodeApi::Handle(const net::Request& request) {
 
 net::Response NodeApi::Rest(const net::Request& request, const Caller& caller) {
   const std::string_view path = request.path();
-  if (path == "/api/v1/tokens" || path.starts_with("/api/v1/tokens/")) {
-    return Tokens(request, caller);
-  }
+  if (IdentityRest::Handles(path)) return identity_.Handle(request, caller);
   const bool known =
       path == "/api/v1/health" || path == "/api/v1/stats" || path == "/api/v1/search";
   if (!known) return JsonError(404, "not-found", "no endpoint " + std::string(path));
@@ -134,41 +130,6 @@ net::Response NodeApi::Search(const net::Request& request, const Caller& caller)
   if (!scanned) return JsonError(500, "storage", scanned.error().message);
   w.EndArray().Key("more").Bool(more).EndObject();
   return JsonResponse(200, w.Take());
-}
-
-// API tokens of the caller's own organisation, for admins: POST /api/v1/tokens {"user", "role"}
-// issues one (the secret is shown once, only its hash is kept); DELETE /api/v1/tokens/<id> revokes.
-net::Response NodeApi::Tokens(const net::Request& request, const Caller& caller) {
-  if (caller.role != Role::kAdmin) return JsonError(403, "forbidden", "tokens need the admin role");
-  const std::string_view path = request.path();
-  if (path.starts_with("/api/v1/tokens/")) {
-    if (request.method != "DELETE") return JsonError(405, "method-not-allowed", "DELETE only");
-    if (!auth_.RevokeToken(path.substr(15), caller.organisation)) {
-      return JsonError(404, "not-found", "no token of your organisation with that id");
-    }
-    return JsonResponse(200, R"({"revoked":true})");
-  }
-  if (request.method != "POST") return JsonError(405, "method-not-allowed", "POST only");
-  simdjson::dom::parser parser;
-  simdjson::dom::element body;
-  std::string_view user, role_name;
-  if (parser.parse(request.body).get(body) != simdjson::SUCCESS ||
-      body["user"].get_string().get(user) != simdjson::SUCCESS ||
-      body["role"].get_string().get(role_name) != simdjson::SUCCESS || user.empty()) {
-    return JsonError(400, "invalid-argument", R"(body: expected {"user": "...", "role": "..."})");
-  }
-  auto role = ParseRole(role_name);
-  if (!role) return JsonError(400, "invalid-argument", "role: unknown role");
-  const std::string token = auth_.IssueToken(std::string(user), caller.organisation, *role);
-  model::JsonWriter w;
-  w.BeginObject()
-      .Key("token")
-      .String(token)
-      .Key("token_id")
-      .String(token.substr(0, token.find('.')));
-  w.Key("user").String(user).Key("organisation").String(caller.organisation);
-  w.Key("role").String(RoleName(*role)).EndObject();
-  return JsonResponse(201, w.Take());
 }
 
 }  // namespace socmesh::api
