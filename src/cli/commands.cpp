@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cli/command_group.hpp"
+#include "cli/curate_ingest.hpp"
 #include "cli/progress.hpp"
 #include "formats/export.hpp"
 #include "formats/import.hpp"
@@ -39,6 +40,7 @@ struct IngestOptions {
   std::string durability = "full";
   std::string format = "auto";
   std::string preset = "plain";
+  IngestCurationOptions curation;
 };
 
 struct FilterOptions {
@@ -130,6 +132,9 @@ Result<std::unique_ptr<store::Store>> Open(
     store::Durability durability = store::Durability::kFull) {
   store::StoreOptions options;
   options.location = g.store.empty() ? store::DefaultStoreLocation() : g.store;
+  auto key = LoadStoreKey(g);  // encryption at rest (B13): unlocks the store's keyring
+  if (!key) return std::unexpected(key.error());
+  options.at_rest_key = std::move(*key);
   options.read_only = read_only;
   options.create_if_missing = !read_only;
   options.durability = durability;
@@ -220,6 +225,14 @@ int RunIngest(const GlobalOptions& g, const IngestOptions& o) {
   request.max_bytes = o.max_bytes;
   request.csv_preset = o.preset;
   const bool progress = !o.quiet && !o.no_progress && ProgressBar::StderrIsTerminal();
+  IngestCurationOptions curation_options = o.curation;
+  curation_options.preset = o.preset;
+  curation_options.quiet = o.quiet;
+  auto curation = MakeIngestCuration(curation_options);
+  if (!curation) {
+    PrintError(curation.error());
+    return kExitUsage;
+  }
 
   std::vector<FileOutcome> outcomes;
   size_t total_objects = 0, total_inserted = 0, total_unchanged = 0, total_rejected = 0;
@@ -229,12 +242,14 @@ int RunIngest(const GlobalOptions& g, const IngestOptions& o) {
   for (const std::string& path : *inputs) {
     FileOutcome f;
     f.path = path == formats::kStdinName ? "<stdin>" : path;
+    formats::Format read_as = formats::Format::kStix;
     Result<model::ParsedBundle> parsed = [&]() -> Result<model::ParsedBundle> {
       auto bytes = formats::ReadInput(path, o.max_bytes);
       if (!bytes) return std::unexpected(bytes.error());
       request.name = path;
       auto imported = formats::Import(*bytes, request);
       if (!imported) return std::unexpected(imported.error());
+      read_as = imported->format;
       return std::move(imported->bundle);
     }();
     if (!parsed) {
@@ -264,7 +279,13 @@ int RunIngest(const GlobalOptions& g, const IngestOptions& o) {
     std::span<const model::StixObject> all(f.parsed.objects);
     for (size_t i = 0; i < all.size(); i += batch) {
       auto chunk = all.subspan(i, std::min(batch, all.size() - i));
-      auto result = (*store)->Ingest(chunk);
+      auto curated = (*curation)->Curate(chunk, **store, read_as, path);
+      if (!curated) {
+        PrintError(curated.error().WithContext(f.path));
+        storage_failed = true;
+        break;
+      }
+      auto result = (*store)->Ingest(*curated);
       if (!result) {
         PrintError(result.error().WithContext(f.path));
         storage_failed = true;
@@ -301,6 +322,9 @@ int RunIngest(const GlobalOptions& g, const IngestOptions& o) {
               << total_inserted << " stored, " << total_unchanged << " already present, "
               << total_rejected << " rejected, " << failed_files << " file(s) unreadable; "
               << static_cast<int64_t>(seconds * 1000) << " ms\n";
+    if (const std::string summary = (*curation)->Summary(); !summary.empty()) {
+      std::cout << summary << "\n";
+    }
   }
   if (!o.report.empty()) WriteReport(o.report, outcomes);
   if (storage_failed) return kExitFailure;
@@ -511,7 +535,9 @@ int RunStats(const GlobalOptions& g, bool json) {
 }
 
 // Command groups defined in their own files (see command_group.hpp).
-constexpr CommandGroup kCommandGroups[] = {AuditCommands, PkiCommands};
+constexpr CommandGroup kCommandGroups[] = {AuditCommands,    PkiCommands,    NodeCommands,
+                                           IdentityCommands, CurateCommands, StoreCommands,
+                                           ConnectCommands,  DetectCommands};
 
 }  // namespace
 
@@ -528,6 +554,12 @@ int Run(int argc, char** argv) {
                  "Store location (sqlite:PATH or PATH); default $SOCMESH_STORE or "
                  "~/.local/share/socmesh/store.db")
       ->envname("SOCMESH_STORE");
+  app.add_option("--store-key", g.store_key,
+                 "Key wrapping the store's keyring, if encrypted at rest: FILE or pkcs11:URI")
+      ->envname("SOCMESH_STORE_KEY");
+  app.add_option("--store-key-pin-file", g.store_key_pin_file,
+                 "File holding the PIN of --store-key (else $SOCMESH_STORE_KEY_PIN)")
+      ->envname("SOCMESH_STORE_KEY_PIN_FILE");
 
   IngestOptions ingest;
   auto* ingest_cmd = app.add_subcommand("ingest",
@@ -553,6 +585,7 @@ int Run(int argc, char** argv) {
       ->add_option("--format", ingest.format,
                    "auto (default: from the content), stix, misp, iodef, csv or text")
       ->check(CLI::IsMember({"auto", "stix", "misp", "iodef", "csv", "text"}));
+  AddIngestCurationOptions(ingest_cmd, ingest.curation);
   ingest_cmd->add_option("--preset", ingest.preset,
                          "CSV feed layout: feodo, urlhaus, ipsum, spamhaus-drop, plain (default), "
                          "… (see docs/formats.md)");
