@@ -39,6 +39,10 @@ struct Connection {
   std::atomic<Stream*> stream{nullptr};
 };
 
+// The first read of a request. Small on purpose: every idle connection keeps this much, and
+// async_read_header grows the buffer when a request needs more.
+constexpr size_t kFirstRead = 1024;
+
 http::status StatusFor(const beast::error_code& ec) {
   if (ec == http::error::header_limit) return http::status::request_header_fields_too_large;
   if (ec == http::error::body_limit) return http::status::payload_too_large;
@@ -148,8 +152,17 @@ asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket,
     parser.body_limit(limits.max_body_bytes);
     conn->idle = true;
     stream.next_layer().expires_after(limits.idle_timeout);
-    co_await http::async_read_header(stream, buffer, parser,
-                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (buffer.size() == 0) {
+      // Idle time between requests ends with the first bytes of the next one.
+      const size_t n = co_await stream.async_read_some(
+          buffer.prepare(kFirstRead), asio::redirect_error(asio::use_awaitable, ec));
+      buffer.commit(n);
+    }
+    if (!ec) {
+      stream.next_layer().expires_after(limits.header_timeout);
+      co_await http::async_read_header(stream, buffer, parser,
+                                       asio::redirect_error(asio::use_awaitable, ec));
+    }
     conn->idle = false;
     if (!ec && !parser.is_done()) {
       stream.next_layer().expires_after(limits.body_timeout);

@@ -20,7 +20,11 @@ struct ServerLimits {
   size_t max_body_bytes = size_t{64} << 20;  // 413 beyond
   size_t max_connections = 4096;             // further connections are closed at once
   std::chrono::milliseconds handshake_timeout{10'000};
-  std::chrono::milliseconds idle_timeout{30'000};   // wait for (all headers of) the next request
+  std::chrono::milliseconds idle_timeout{30'000};  // wait for the first bytes of the next request
+  // Once a request has begun, the rest of its request line and headers must arrive within this:
+  // a client trickling bytes (slow loris) is cut however often it sends, while a kept-alive
+  // connection may still sit idle for idle_timeout between requests.
+  std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds body_timeout{60'000};   // to receive a body once headers arrived
   std::chrono::milliseconds write_timeout{60'000};  // to send a response
 };
