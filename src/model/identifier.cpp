@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include <cstring>
+#include <memory>
 
 namespace socmesh::model {
 
@@ -113,12 +114,16 @@ Uuid NewUuidV4() {
 Uuid UuidV5(const Uuid& name_space, std::string_view name) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr) == 1 &&
+  // Fetch SHA-1 once and keep one context per thread: importers derive an id per SCO, and an
+  // implicit fetch plus a context allocation per call cost more than hashing a short name.
+  static EVP_MD* const sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+  thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(
+      EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  EVP_MD_CTX* ctx = context.get();
+  bool ok = sha1 != nullptr && ctx != nullptr && EVP_DigestInit_ex(ctx, sha1, nullptr) == 1 &&
             EVP_DigestUpdate(ctx, name_space.data(), name_space.size()) == 1 &&
             EVP_DigestUpdate(ctx, name.data(), name.size()) == 1 &&
             EVP_DigestFinal_ex(ctx, digest, &len) == 1;
-  EVP_MD_CTX_free(ctx);
   if (!ok) std::abort();  // SHA-1 from the default provider does not fail short of OOM
   Uuid u{};
   std::memcpy(u.data(), digest, u.size());

@@ -83,5 +83,19 @@ TEST(Timestamp, RejectsEmptyFractionAndTrailingGarbage) {
   EXPECT_FALSE(ParseTimestamp("2016-04-06T20:03:48.0a0Z"));
 }
 
+// FormatTimestamp writes years 0..9999 by hand (hot path of every mapper) and falls back to
+// snprintf outside: both sides of the boundary keep the zero-padded layout.
+TEST(Timestamp, FormatsYearBoundariesZeroPadded) {
+  const int64_t kDay = int64_t{86'400} * 1'000'000;
+  EXPECT_EQ(FormatTimestamp(Timestamp{0}), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatTimestamp(Timestamp{-62'167'219'200'000'000}, true),
+            "0000-01-01T00:00:00.000000Z");
+  EXPECT_EQ(FormatTimestamp(Timestamp{253'402'300'799'000'001}, true),
+            "9999-12-31T23:59:59.000001Z");
+  EXPECT_EQ(FormatTimestamp(Timestamp{253'402'300'800'000'000}), "10000-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatTimestamp(Timestamp{-62'167'219'200'000'000 - kDay}), "-001-12-31T00:00:00.000Z");
+  EXPECT_EQ(FormatTimestamp(Timestamp{1'000'000 + 7'000}), "1970-01-01T00:00:01.007Z");
+}
+
 }  // namespace
 }  // namespace socmesh::model

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -83,14 +84,21 @@ std::vector<Checked> CheckAll(const std::vector<const Record*>& records, size_t 
     for (size_t i = 0; i < records.size(); ++i) out[i] = Check(*records[i], i);
     return out;
   }
-  std::vector<std::jthread> workers;
-  size_t chunk = (records.size() + threads - 1) / threads;
-  for (size_t t = 0; t < threads; ++t) {
-    size_t begin = t * chunk;
-    size_t end = std::min(records.size(), begin + chunk);
-    workers.emplace_back([&out, &records, begin, end] {
-      for (size_t i = begin; i < end; ++i) out[i] = Check(*records[i], i);
-    });
+  // Records differ a lot in cost (an object with hundreds of attributes against one IP address):
+  // workers take small blocks as they go rather than one fixed share each.
+  constexpr size_t kBlock = 16;
+  std::atomic<size_t> next{0};
+  {
+    std::vector<std::jthread> workers;
+    for (size_t t = 0; t < threads; ++t) {
+      workers.emplace_back([&] {
+        for (size_t begin = next.fetch_add(kBlock); begin < records.size();
+             begin = next.fetch_add(kBlock)) {
+          size_t end = std::min(records.size(), begin + kBlock);
+          for (size_t i = begin; i < end; ++i) out[i] = Check(*records[i], i);
+        }
+      });
+    }
   }
   return out;
 }
@@ -104,8 +112,7 @@ class Importer {
     simdjson::dom::object top;
     simdjson::dom::array arr;
     if (root.get(arr) == simdjson::SUCCESS) {  // a bare list of events
-      size_t i = 0;
-      for (auto e : arr) MapWrapped(e, prefix + "[" + std::to_string(i++) + "]");
+      MapList(arr, prefix);
       return {};
     }
     if (root.get(top) != simdjson::SUCCESS) {
@@ -120,8 +127,7 @@ class Importer {
       std::string rpath = Join(prefix, "response");
       simdjson::dom::object collection;
       if (inner.get(arr) == simdjson::SUCCESS) {
-        size_t i = 0;
-        for (auto e : arr) MapWrapped(e, rpath + "[" + std::to_string(i++) + "]");
+        MapList(arr, rpath);
         return {};
       }
       if (inner.get(collection) == simdjson::SUCCESS) {
@@ -214,27 +220,54 @@ class Importer {
     return prefix.empty() ? std::string(name) : prefix + "." + std::string(name);
   }
 
-  // {"Event": {...}} or {"Object": {...}} or {"Attribute": {...}} as REST lists hold them.
+  // The elements of a REST list (or a bare list). Events are independent of each other, so a
+  // list of several is mapped on several threads; each element yields exactly one MappedEvent,
+  // stored at its index, so the result does not depend on the number of threads.
+  void MapList(simdjson::dom::array list, const std::string& path) {
+    std::vector<simdjson::dom::element> elements(list.begin(), list.end());
+    const size_t first = events_.size();
+    events_.resize(first + elements.size());
+    auto map_one = [&](size_t i) {
+      events_[first + i] = MapWrappedOne(elements[i], path + "[" + std::to_string(i) + "]");
+    };
+    size_t threads = options_.threads;
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    threads = std::min(threads, elements.size());
+    if (threads <= 1) {
+      for (size_t i = 0; i < elements.size(); ++i) map_one(i);
+      return;
+    }
+    // Events differ a lot in size: workers take the next event as they finish one.
+    std::atomic<size_t> next{0};
+    std::vector<std::jthread> workers;
+    for (size_t t = 0; t < threads; ++t) {
+      workers.emplace_back([&] {
+        for (size_t i = next++; i < elements.size(); i = next++) map_one(i);
+      });
+    }
+  }
+
   void MapWrapped(simdjson::dom::element e, const std::string& path) {
+    events_.push_back(MapWrappedOne(e, path));
+  }
+
+  // {"Event": {...}} or {"Object": {...}} or {"Attribute": {...}} as REST lists hold them.
+  static MappedEvent MapWrappedOne(simdjson::dom::element e, const std::string& path) {
+    MappedEvent out;
     simdjson::dom::object o;
     simdjson::dom::object inner;
     if (e.get(o) == simdjson::SUCCESS) {
       for (std::string_view kind : {"Event", "Object", "Attribute"}) {
         if (o[kind].get(inner) != simdjson::SUCCESS) continue;
         std::string ipath = Join(path, kind);
-        if (kind == "Event") {
-          MapEvent(inner, ipath);
-        } else {
-          events_.emplace_back();
-          detail::MapLooseRecord(inner, kind, ipath, events_.back());
-        }
-        return;
+        if (kind == "Event") return detail::MapEvent(inner, ipath);
+        detail::MapLooseRecord(inner, kind, ipath, out);
+        return out;
       }
     }
-    Record r = detail::FailedRecord(path.empty() ? "$" : path, "element",
-                                    "not an {\"Event\": {…}} object");
-    events_.emplace_back();
-    events_.back().records.push_back(std::move(r));
+    out.records.push_back(detail::FailedRecord(path.empty() ? "$" : path, "element",
+                                               "not an {\"Event\": {…}} object"));
+    return out;
   }
 
   void MapCollections(simdjson::dom::object collection, const std::string& path) {
