@@ -2,10 +2,16 @@
 
 #include <simdjson.h>
 
+#include <bit>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "events/detail/event_time.hpp"
 
@@ -18,6 +24,82 @@ using model::ObservableKind;
 
 static_assert(kJsonPadding >= simdjson::SIMDJSON_PADDING);
 
+// --- Scanning the input ---
+
+// Offset of the first '"' or '\\' at or after `p`. Callers scan inside a JSON string whose closing
+// quote stage 1 has found, with kJsonPadding readable bytes after the line, so the 16-byte (or
+// 8-byte) reads stay inside the buffer.
+inline size_t FindQuoteOrBackslash(const char* p) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  for (size_t i = 0;; i += 16) {
+    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const auto hits = static_cast<unsigned>(_mm_movemask_epi8(
+        _mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash))));
+    if (hits != 0) return i + static_cast<size_t>(std::countr_zero(hits));
+  }
+#else
+  for (size_t i = 0;; ++i) {
+    if (p[i] == '"' || p[i] == '\\') return i;
+  }
+#endif
+}
+
+// Bit i set when chunk[i] is '"' and chunk[i + 1] the first letter of a name Choose looks for
+// ('e', '_', 't' or 'u'), for the kQuoteChunk bytes at `chunk` (kQuoteChunk + 1 readable).
+inline constexpr size_t kQuoteChunk = 16;
+inline uint32_t NameQuotesIn(const char* chunk) {
+#if defined(__SSE2__)
+  const __m128i here = _mm_loadu_si128(reinterpret_cast<const __m128i*>(chunk));
+  const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(chunk + 1));
+  const __m128i first = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(next, _mm_set1_epi8('e')),
+                                                  _mm_cmpeq_epi8(next, _mm_set1_epi8('_'))),
+                                     _mm_or_si128(_mm_cmpeq_epi8(next, _mm_set1_epi8('t')),
+                                                  _mm_cmpeq_epi8(next, _mm_set1_epi8('u'))));
+  return static_cast<uint32_t>(
+      _mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(here, _mm_set1_epi8('"')), first)));
+#else
+  uint32_t bits = 0;
+  for (size_t i = 0; i < kQuoteChunk; ++i) {
+    const char c = chunk[i + 1];
+    const bool hit = chunk[i] == '"' && (c == 'e' || c == '_' || c == 't' || c == 'u');
+    bits |= uint32_t{hit} << i;
+  }
+  return bits;
+#endif
+}
+
+// The first 8 bytes of a key, zero-padded, as one word: with the key's size it tells almost every
+// pair of keys apart with one compare. `readable8` says 8 bytes may be read at `p` (input keys,
+// followed by the padding); unescaped keys in simdjson's buffer are copied byte by byte.
+inline uint64_t KeyHead(const char* p, size_t size, bool readable8) {
+  uint64_t word = 0;
+  if (readable8 || size >= 8) {
+    std::memcpy(&word, p, 8);
+    if (size < 8) {
+      const uint64_t keep = (uint64_t{1} << (8 * size)) - 1;
+      word &= std::endian::native == std::endian::little ? keep : ~(~uint64_t{0} >> (8 * size));
+    }
+  } else {
+    std::memcpy(&word, p, size);
+  }
+  return word;
+}
+
+// The last 8 bytes of a key longer than 8 (they overlap the head for sizes 9 to 15).
+inline uint64_t KeyTail(const char* p, size_t size) {
+  uint64_t word = 0;
+  if (size > 8) std::memcpy(&word, p + size - 8, 8);
+  return word;
+}
+
+// 24 bits: the low ones index a node's table, bits 16-22 make the slot's tag (never 0).
+inline uint32_t KeyHash(uint64_t head, size_t size) {
+  return static_cast<uint32_t>(((head ^ size) * 0x9E3779B97F4A7C15ull) >> 40);
+}
+inline uint8_t KeyTag(uint32_t hash) { return static_cast<uint8_t>((hash >> 16) | 0x80); }
+
 // --- The compiled map: a trie over object keys ---
 
 struct Action {
@@ -26,16 +108,43 @@ struct Action {
   std::string_view field;  // the rule's path, owned by CompiledMap::map
 };
 
-struct ChildKey {
-  std::string key;
-  uint32_t node;
-  uint32_t size;  // key.size(), and its first byte: most keys are refused on these two
-  char first;
+// One key of a node's open-addressing table (Node::tags tells the empty slots).
+struct KeySlot {
+  uint64_t head = 0;
+  uint64_t tail = 0;
+  uint32_t size = 0;
+  uint32_t node = 0;
+  const char* key = nullptr;  // the whole key (compared past 16 bytes), owned by Node::keys
 };
 
+inline constexpr uint32_t kNoChild = ~uint32_t{0};
+
 struct Node {
-  std::vector<ChildKey> children;
-  std::vector<Action> actions;  // for a value at this node
+  std::vector<std::string> keys;    // children's keys, in insertion order
+  std::vector<uint32_t> key_nodes;  // ...and their nodes
+  std::vector<KeySlot> table;       // built from keys by CompiledMap::BuildTables
+  std::vector<uint8_t> tags;        // per slot: 0 empty, else KeyTag of its key's hash
+  uint32_t mask = 0;                // table.size() - 1
+  std::vector<Action> actions;      // for a value at this node
+
+  bool has_children() const { return !keys.empty(); }
+
+  // The child under `key`, or kNoChild. Most keys of an event are named by no rule: they miss on
+  // the one-byte tags (a few cache lines per node) and only a tag match reads the slot.
+  uint32_t Find(const char* key, size_t size, bool readable8) const {
+    const uint64_t head = KeyHead(key, size, readable8);
+    const uint32_t hash = KeyHash(head, size);
+    const uint8_t tag = KeyTag(hash);
+    for (uint32_t i = hash & mask;; i = (i + 1) & mask) {
+      if (tags[i] == 0) return kNoChild;
+      if (tags[i] != tag) continue;
+      const KeySlot& slot = table[i];
+      if (slot.size == size && slot.head == head && slot.tail == KeyTail(key, size) &&
+          (size <= 16 || std::memcmp(slot.key + 8, key + 8, size - 16) == 0)) {
+        return slot.node;
+      }
+    }
+  }
 };
 
 struct CompiledMap {
@@ -43,13 +152,13 @@ struct CompiledMap {
   std::vector<Node> nodes;  // nodes[0] is the root object
 
   uint32_t Child(uint32_t node, std::string_view key) {
-    for (const ChildKey& child : nodes[node].children) {
-      if (child.key == key) return child.node;
+    for (size_t i = 0; i < nodes[node].keys.size(); ++i) {
+      if (nodes[node].keys[i] == key) return nodes[node].key_nodes[i];
     }
     nodes.push_back({});
     const auto index = static_cast<uint32_t>(nodes.size() - 1);
-    nodes[node].children.push_back(
-        {std::string(key), index, static_cast<uint32_t>(key.size()), key[0]});
+    nodes[node].keys.emplace_back(key);
+    nodes[node].key_nodes.push_back(index);
     return index;
   }
 
@@ -66,6 +175,28 @@ struct CompiledMap {
       if (j > i) key += '.';
       key += segments[j];
       Insert(Child(node, key), segments, j + 1, action);
+    }
+  }
+
+  // Once every key is in: each node's table at most a quarter full, so misses end quickly. The
+  // table is never full (at least 4 slots per key), so probing always meets an empty slot.
+  void BuildTables() {
+    for (Node& node : nodes) {
+      size_t size = 4;
+      while (size < 4 * node.keys.size()) size *= 2;
+      node.table.assign(size, KeySlot{});
+      node.tags.assign(size, 0);
+      node.mask = static_cast<uint32_t>(size - 1);
+      for (size_t k = 0; k < node.keys.size(); ++k) {
+        const std::string& key = node.keys[k];
+        KeySlot slot{KeyHead(key.data(), key.size(), false), KeyTail(key.data(), key.size()),
+                     static_cast<uint32_t>(key.size()), node.key_nodes[k], key.data()};
+        const uint32_t hash = KeyHash(slot.head, key.size());
+        uint32_t i = hash & node.mask;
+        while (node.tags[i] != 0) i = (i + 1) & node.mask;
+        node.table[i] = slot;
+        node.tags[i] = KeyTag(hash);
+      }
     }
   }
 };
@@ -85,6 +216,7 @@ std::unique_ptr<CompiledMap> Compile(const FieldMap& map) {
     }
     compiled->Insert(0, segments, 0, Action{rule.role, rule.kind, rule.path});
   }
+  compiled->BuildTables();
   return compiled;
 }
 
@@ -137,29 +269,38 @@ void ApplyString(const Action& action, std::string_view value, WalkState& state)
   }
 }
 
-// The key of a field as a view: into the input when it has no escapes (the common case, no
-// copy), else unescaped by simdjson into its string buffer.
-simdjson::error_code KeyOf(od::field& field, std::string_view& key) {
-  const char* raw = field.key().raw();
-  size_t n = 0;
-  // Stage 1 has checked that every string is closed, so the scan stops inside the buffer.
-  while (raw[n] != '"' && raw[n] != '\\') ++n;
-  if (raw[n] == '"') {
-    key = std::string_view(raw, n);
-    return simdjson::SUCCESS;
-  }
-  return field.unescaped_key().get(key);
-}
-
 simdjson::error_code WalkObject(od::object object, uint32_t node, WalkState& state);
 
-simdjson::error_code HandleValue(od::value value, uint32_t node, WalkState& state, bool in_array) {
+// A string value as a view into the input when it has no escapes (the common case: no copy into
+// simdjson's string buffer), else unescaped by simdjson. The raw token of a string runs from its
+// opening quote to the closing one, then only white space up to the next token. The value is
+// consumed either way, so that simdjson checks what follows it at the same point (and an error
+// names the same offset) as with get_string.
+simdjson::error_code StringOf(od::value& value, std::string_view token, std::string_view& text) {
+  const size_t end = FindQuoteOrBackslash(token.data() + 1) + 1;
+  if (token.data()[end] != '"') return value.get_string().get(text);
+  od::raw_json_string raw;
+  if (auto error = value.get_raw_json_string().get(raw)) return error;
+  text = std::string_view(token.data() + 1, end - 1);
+  return simdjson::SUCCESS;
+}
+
+// The value of a successful simdjson result, used where it lies. Copying these small structs
+// (get(), value_unsafe() &&, pass by value) right after simdjson stored them member by member made
+// the CPU wait on store forwarding (a 16-byte load over two 8-byte stores): about a quarter of
+// the parse time. simdjson only offers a const reference; the result is our own non-const local.
+template <typename T>
+T& InPlace(simdjson::simdjson_result<T>& result) {
+  return const_cast<T&>(std::as_const(result).value_unsafe());
+}
+
+simdjson::error_code HandleValue(od::value& value, uint32_t node, WalkState& state, bool in_array) {
   const Node& n = state.map.nodes[node];
   od::json_type type;
   if (auto error = value.type().get(type)) return error;
   switch (type) {
     case od::json_type::object: {
-      if (n.children.empty()) return simdjson::SUCCESS;
+      if (!n.has_children()) return simdjson::SUCCESS;
       od::object object;
       if (auto error = value.get_object().get(object)) return error;
       return WalkObject(object, node, state);
@@ -170,16 +311,15 @@ simdjson::error_code HandleValue(od::value value, uint32_t node, WalkState& stat
       od::array array;
       if (auto error = value.get_array().get(array)) return error;
       for (auto element : array) {
-        od::value v;
-        if (auto error = std::move(element).get(v)) return error;
-        if (auto error = HandleValue(v, node, state, true)) return error;
+        if (auto error = element.error()) return error;
+        if (auto error = HandleValue(InPlace(element), node, state, true)) return error;
       }
       return simdjson::SUCCESS;
     }
     case od::json_type::string: {
       if (n.actions.empty()) return simdjson::SUCCESS;
       std::string_view text;
-      if (auto error = value.get_string().get(text)) return error;
+      if (auto error = StringOf(value, value.raw_json_token(), text)) return error;
       for (const Action& action : n.actions) ApplyString(action, text, state);
       return simdjson::SUCCESS;
     }
@@ -200,20 +340,29 @@ simdjson::error_code HandleValue(od::value value, uint32_t node, WalkState& stat
 }
 
 simdjson::error_code WalkObject(od::object object, uint32_t node, WalkState& state) {
+  const Node& n = state.map.nodes[node];
   for (auto result : object) {
-    od::field field;
-    if (auto error = std::move(result).get(field)) return error;
-    std::string_view key;
-    if (auto error = KeyOf(field, key)) return error;
-    if (key.empty()) continue;
-    for (const ChildKey& child : state.map.nodes[node].children) {
-      if (child.size == key.size() && child.first == key[0] &&
-          std::memcmp(child.key.data(), key.data(), key.size()) == 0) {
-        if (auto error = HandleValue(field.value(), child.node, state, false)) return error;
-        break;
-      }
+    if (auto error = result.error()) return error;
+    od::field& field = InPlace(result);
+    // The key as it is in the input when it has no escapes (the common case, no copy), else
+    // unescaped by simdjson into its string buffer.
+    const char* raw = field.key().raw();
+    size_t size = FindQuoteOrBackslash(raw);
+    uint32_t child;
+    if (raw[size] == '"') {
+      if (size == 0) continue;
+      child = n.Find(raw, size, /*readable8=*/true);
+    } else {
+      // Unescaped (and so checked, as simdjson checks a key it reads) even when no rule could
+      // name it: an invalid escape in any key is an error.
+      std::string_view key;
+      if (auto error = field.unescaped_key().get(key)) return error;
+      if (key.empty()) continue;
+      child = n.Find(key.data(), key.size(), /*readable8=*/false);
     }
     // Fields no rule names are skipped by the iteration.
+    if (child == kNoChild) continue;
+    if (auto error = HandleValue(field.value(), child, state, false)) return error;
   }
   return simdjson::SUCCESS;
 }
@@ -261,15 +410,45 @@ struct JsonEventParser::Impl {
   std::unique_ptr<char[]> buffer;  // padded copy for Parse()
   size_t buffer_size = 0;
 
+  // EVE when "event_type" (quotes included) occurs anywhere in the line, else Zeek when "_path",
+  // "ts" or "uid" does, else neither. One pass over the quotes of the line instead of a search
+  // per name (a Zeek line would be read four times), quotes refused on the byte after them.
+  // REQUIRES: kJsonPadding readable bytes after the line (ParsePadded's contract).
   const CompiledMap* Choose(std::string_view line) const {
     if (!zeek) return map.get();
-    if (line.find("\"event_type\"") != std::string_view::npos) return map.get();
-    if (line.find("\"_path\"") != std::string_view::npos ||
-        line.find("\"ts\"") != std::string_view::npos ||
-        line.find("\"uid\"") != std::string_view::npos) {
-      return zeek.get();
+    bool zeek_named = false;
+    const char* const begin = line.data();
+    const char* const end = begin + line.size();
+    // What follows the quote at `q` (bounded by the line: the padding is any content).
+    auto named = [end](const char* q, std::string_view name) {
+      return static_cast<size_t>(end - q - 1) >= name.size() &&
+             std::memcmp(q + 1, name.data(), name.size()) == 0;
+    };
+    for (const char* chunk = begin; chunk < end; chunk += kQuoteChunk) {
+      uint32_t quotes = NameQuotesIn(chunk);
+      const auto left = static_cast<size_t>(end - chunk);
+      if (left < kQuoteChunk) quotes &= (uint32_t{1} << left) - 1;
+      for (; quotes != 0; quotes &= quotes - 1) {
+        const char* q = chunk + std::countr_zero(quotes);
+        switch (q + 1 < end ? q[1] : '\0') {
+          case 'e':
+            if (named(q, "event_type\"")) return map.get();
+            break;
+          case '_':
+            zeek_named = zeek_named || named(q, "_path\"");
+            break;
+          case 't':
+            zeek_named = zeek_named || named(q, "ts\"");
+            break;
+          case 'u':
+            zeek_named = zeek_named || named(q, "uid\"");
+            break;
+          default:
+            break;
+        }
+      }
     }
-    return nullptr;
+    return zeek_named ? zeek.get() : nullptr;
   }
 };
 

@@ -1,5 +1,6 @@
 #include "events/detail/event_time.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -22,6 +23,12 @@ std::optional<int> Digits(std::string_view s, size_t pos, size_t n) {
     value = value * 10 + (s[pos + i] - '0');
   }
   return value;
+}
+
+// The two digits at `p` (two readable bytes) as a number, or -1.
+int TwoDigits(const char* p) {
+  const auto tens = static_cast<unsigned>(p[0] - '0'), ones = static_cast<unsigned>(p[1] - '0');
+  return tens <= 9 && ones <= 9 ? static_cast<int>(tens * 10 + ones) : -1;
 }
 
 bool IsLeap(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
@@ -60,12 +67,16 @@ size_t ReadFraction(std::string_view s, size_t pos, int64_t& micros, size_t max_
   micros = 0;
   if (pos >= s.size() || s[pos] != '.') return pos;
   size_t i = pos + 1;
-  int64_t scale = 100'000;
-  while (i < s.size() && IsDigit(s[i]) && i - pos - 1 < max_digits) {
-    micros += (s[i] - '0') * scale;
-    scale /= 10;
+  // The first six digits as a number, scaled once at the end (no division per digit).
+  static constexpr std::array<int64_t, 7> kScale = {1'000'000, 100'000, 10'000, 1'000, 100, 10, 1};
+  int64_t value = 0;
+  size_t digits = 0;
+  while (i < s.size() && IsDigit(s[i]) && digits < max_digits) {
+    if (digits < 6) value = value * 10 + (s[i] - '0');
+    ++digits;
     ++i;
   }
+  micros = value * kScale[std::min<size_t>(digits, 6)];
   return i == pos + 1 ? pos : i;  // "." without digits is not a fraction
 }
 
@@ -105,11 +116,17 @@ std::optional<int64_t> CivilToMicros(int year, int month, int day, int hour, int
 }
 
 std::optional<model::Timestamp> ParseIsoTime(std::string_view s, bool strict, size_t* consumed) {
-  auto year = Digits(s, 0, 4), month = Digits(s, 5, 2), day = Digits(s, 8, 2);
-  if (!year || !month || !day || s[4] != '-' || s[7] != '-' || s.size() < 19) return std::nullopt;
-  if (s[10] != 'T' && (strict || (s[10] != ' ' && s[10] != 't'))) return std::nullopt;
-  int hour, minute, second;
-  if (!ReadClock(s, 11, hour, minute, second)) return std::nullopt;
+  // "YYYY-MM-DDThh:mm:ss" at fixed places: read without bounds checks once the size is known
+  // (this runs once per JSON event).
+  if (s.size() < 19) return std::nullopt;
+  const char* p = s.data();
+  const int year_hi = TwoDigits(p), year_lo = TwoDigits(p + 2);
+  const int month = TwoDigits(p + 5), day = TwoDigits(p + 8);
+  if ((year_hi | year_lo | month | day) < 0 || p[4] != '-' || p[7] != '-') return std::nullopt;
+  const int year = year_hi * 100 + year_lo;
+  if (p[10] != 'T' && (strict || (p[10] != ' ' && p[10] != 't'))) return std::nullopt;
+  const int hour = TwoDigits(p + 11), minute = TwoDigits(p + 14), second = TwoDigits(p + 17);
+  if ((hour | minute | second) < 0 || p[13] != ':' || p[16] != ':') return std::nullopt;
   int64_t micros = 0;
   size_t pos = ReadFraction(s, 19, micros, strict ? 6 : 32);
   if (strict && pos < s.size() && IsDigit(s[pos])) return std::nullopt;  // > 6 fraction digits
@@ -118,22 +135,24 @@ std::optional<model::Timestamp> ParseIsoTime(std::string_view s, bool strict, si
     ++pos;
   } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
     const int sign = s[pos] == '-' ? -1 : 1;
-    auto oh = Digits(s, pos + 1, 2);
-    if (!oh) return std::nullopt;
+    // Two digits at `at` if the text has them, else -1.
+    auto two = [&s](size_t at) { return at + 2 <= s.size() ? TwoDigits(s.data() + at) : -1; };
+    const int oh = two(pos + 1);
+    if (oh < 0) return std::nullopt;
     size_t next = pos + 3;
-    std::optional<int> om;
+    int om = -1;
     if (next < s.size() && s[next] == ':') {
-      om = Digits(s, next + 1, 2);
+      om = two(next + 1);
       next += 3;
     } else if (!strict) {
-      om = Digits(s, next, 2);  // "+0100" (Suricata); "+01" alone also seen
-      if (om)
+      om = two(next);  // "+0100" (Suricata); "+01" alone also seen
+      if (om >= 0)
         next += 2;
       else
         om = 0;
     }
-    if (!om || *oh > 23 || *om > 59) return std::nullopt;
-    offset_minutes = sign * (*oh * 60 + *om);
+    if (om < 0 || oh > 23 || om > 59) return std::nullopt;
+    offset_minutes = sign * (oh * 60 + om);
     pos = next;
   } else if (strict) {
     return std::nullopt;
@@ -143,7 +162,7 @@ std::optional<model::Timestamp> ParseIsoTime(std::string_view s, bool strict, si
   } else if (pos != s.size()) {
     return std::nullopt;
   }
-  auto t = CivilToMicros(*year, *month, *day, hour, minute, second, micros);
+  auto t = CivilToMicros(year, month, day, hour, minute, second, micros);
   if (!t) return std::nullopt;
   return model::Timestamp{*t - offset_minutes * 60 * kMicrosPerSecond};
 }

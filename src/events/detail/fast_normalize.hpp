@@ -14,4 +14,11 @@ namespace socmesh::events::detail {
 // host, printable ASCII names. The fuzz target event_json checks the promise.
 bool IsAlreadyNormal(model::ObservableKind kind, std::string_view value);
 
+// IsAlreadyNormal(kIpv4, value), without the dispatch (the most frequent observable).
+bool IsCanonicalIpv4(std::string_view value);
+
+// IsAlreadyNormal(kDomain, value) for a name of at least two labels that is not all digits and
+// dots: what Event::AddHost takes as a domain as it is. One pass over the bytes.
+bool IsCanonicalHostName(std::string_view value);
+
 }  // namespace socmesh::events::detail
