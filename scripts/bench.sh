@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh build
 # Benchmarks that take --smoke (tiny sizes) and otherwise run their documented full size.
-benches=(atrest audit crypto csv curate detect events identity iodef misp node_load pattern sign taxii text)
+benches=(atrest audit crypto csv curate detect events identity iodef misp node_load pattern replication sign taxii text)
 if [[ ${1:-} == --smoke ]]; then
   ./build/bench/ingest_bench --smoke
   ./build/bench/parse_bench --benchmark_min_time=0.05

@@ -307,6 +307,7 @@ class ConfigParser {
     if (const auto* t = r.Table("taxii")) Taxii(*t, c);
     if (const auto* t = r.Table("access")) Access(*t, c);
     for (const auto* t : r.Tables("peers")) Peer(*t, c);
+    if (const auto* t = r.Table("federation")) Federation(*t, c);
     r.Finish();
     if (c.audit.origin.empty()) c.audit.origin = c.name;
   }
@@ -615,8 +616,51 @@ class ConfigParser {
         p_.Add(t.get("organisation")->source(), "peers.organisation", "must not be empty");
       }
     }
+    if (auto v = r.String("country")) {
+      peer.country = *v;
+      if (auto ok = pki::CheckCountryCode(*v); !ok) {
+        p_.Add(t.get("country")->source(), "peers.country", ok.error().message);
+      }
+    }
+    if (auto v = r.String("consortium")) peer.consortium = *v;
+    if (auto v = r.Strings("sharing_groups")) peer.sharing_groups = *v;
+    if (auto v = r.String("mode")) {
+      if (*v == "push" || *v == "pull" || *v == "both" || *v == "none") {
+        peer.push = *v == "push" || *v == "both";
+        peer.pull = *v == "pull" || *v == "both";
+      } else {
+        p_.Add(t.get("mode")->source(), "peers.mode",
+               "must be \"push\", \"pull\", \"both\" or \"none\"");
+      }
+    }
+    constexpr int64_t kDay = 86'400'000;
+    if (auto v = r.Int("push_interval_ms", 10, kDay)) peer.push_interval = Ms(*v);
+    if (auto v = r.Int("pull_interval_ms", 10, kDay)) peer.pull_interval = Ms(*v);
     r.Finish();
     c.peers.push_back(std::move(peer));
+  }
+
+  void Federation(const toml::table& t, NodeConfig& c) {
+    TableReader r(p_, t, "federation");
+    auto& f = c.federation;
+    f.enabled = true;
+    if (auto v = r.String("signing_certificate", true)) f.signing_certificate = Resolve(base_, *v);
+    if (const auto* key = r.Table("signing_key", true)) {
+      TableReader k(p_, *key, "federation.signing_key");
+      Key(k, *key, f.signing_key, true);
+      k.Finish();
+    }
+    f.state = Resolve(base_, r.String("state").value_or("federation.db"));
+    if (auto v = r.String("consortium")) f.consortium = *v;
+    if (auto v = r.Strings("sharing_groups")) f.sharing_groups = *v;
+    if (auto v = r.Int("sign_batch_objects", 1, 1'000'000)) f.sign_batch_objects = *v;
+    if (auto v = r.Int("transfer_objects", 1, 5000)) f.transfer_objects = *v;
+    if (auto v = r.Int("outbox_limit", 1, 100'000'000)) f.outbox_limit = *v;
+    if (auto v = r.Int("feed_interval_ms", 10, 86'400'000)) f.feed_interval = Ms(*v);
+    if (auto v = r.Int("replay_window_seconds", 10, 86'400 * 7)) {
+      f.replay_window = std::chrono::seconds(*v);
+    }
+    r.Finish();
   }
 
   Problems& p_;

@@ -64,11 +64,36 @@ struct LimitsConfig {
   std::chrono::milliseconds shutdown_grace{5000};
 };
 
-// A node this one federates with; parsed and validated now, used by federation/ later.
+// A node this one federates with (federation/replicator.hpp; docs/cli.md "[[peers]]").
 struct PeerConfig {
   std::string name;
   std::string url;  // https://host[:port][/path]
   std::string organisation;
+  // For the sharing policy: where the peer's organisation sits.
+  std::string country;
+  std::string consortium;
+  std::vector<std::string> sharing_groups;
+  // Who opens connections (B9): "push" (this node sends its outbox), "pull" (this node fetches
+  // the peer's changes), "both", or "none" (the peer connects to us; we only answer).
+  bool push = true;
+  bool pull = false;
+  std::chrono::milliseconds push_interval{1000};
+  std::chrono::milliseconds pull_interval{5000};
+};
+
+// Replication (docs/cli.md "[federation]"). Enabled by the presence of the table.
+struct FederationConfig {
+  bool enabled = false;
+  std::string signing_certificate;  // PEM chain: a certificate with O = node.organisation
+  KeyConfig signing_key;
+  std::string state;  // federation.db (resolved); default next to the config
+  std::string consortium;
+  std::vector<std::string> sharing_groups;
+  size_t sign_batch_objects = 1000;
+  size_t transfer_objects = 500;
+  size_t outbox_limit = 10'000;
+  std::chrono::milliseconds feed_interval{500};
+  std::chrono::seconds replay_window{600};
 };
 
 struct NodeConfig {
@@ -87,6 +112,7 @@ struct NodeConfig {
   std::map<std::string, api::Role, std::less<>> organisation_roles;
   api::Role default_role = api::Role::kReader;
   std::vector<PeerConfig> peers;
+  FederationConfig federation;
 };
 
 // Parses `text` as a node configuration. `source` names it in messages (usually the file name);

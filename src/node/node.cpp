@@ -82,9 +82,19 @@ Result<void> Node::Open() {
     if (notice) notice("audit log failed, refusing every request from now on: " + e.message);
   };
   api::NodeApi* api = api_.get();
+  // The replicator exists only after the audit wrapper (it audits through it), so the handler
+  // reads it through this slot; requests before it is set find no federation endpoint.
+  auto* replicator = &replicator_;
   request_audit_ = std::make_unique<api::RequestAudit>(
-      *audit_log_, *auth_, [api](const net::Request& r) { return api->Handle(r); },
+      *audit_log_, *auth_,
+      [api, replicator](const net::Request& r) {
+        if (*replicator && federation::Replicator::Handles(r.path())) {
+          return (*replicator)->Handle(r);
+        }
+        return api->Handle(r);
+      },
       std::move(audit_options));
+  if (auto ok = StartReplication(); !ok) return ok;
 
   // The token or file key is shared with every server's TLS context.
   EVP_PKEY_up_ref(tls_key_->pkey());
@@ -126,6 +136,50 @@ Result<void> Node::Open() {
   return {};
 }
 
+Result<void> Node::StartReplication() {
+  const FederationConfig& f = config_.federation;
+  if (!f.enabled) return {};
+  auto signing_key = LoadKey(f.signing_key, "federation.signing_key");
+  if (!signing_key) return std::unexpected(signing_key.error());
+  signing_key_.emplace(std::move(*signing_key));
+  federation::ReplicationConfig r;
+  r.node_name = config_.name;
+  r.self = {config_.organisation, config_.country, f.consortium, f.sharing_groups, true};
+  for (const auto& p : config_.peers) {
+    federation::PeerLink link;
+    link.name = p.name;
+    link.url = p.url;
+    link.holder = {p.organisation, p.country, p.consortium, p.sharing_groups, true};
+    link.push = p.push;
+    link.pull = p.pull;
+    link.push_interval = p.push_interval;
+    link.pull_interval = p.pull_interval;
+    r.peers.push_back(std::move(link));
+  }
+  r.state_file = f.state;
+  r.tls_certificate_chain = config_.tls.certificate_chain;
+  EVP_PKEY_up_ref(tls_key_->pkey());
+  r.tls_key = std::shared_ptr<EVP_PKEY>(tls_key_->pkey(), EVP_PKEY_free);
+  r.ca_bundle = config_.tls.ca_bundle;
+  r.crls = config_.tls.crls;
+  EVP_PKEY_up_ref(signing_key_->pkey());
+  r.signing_key = std::shared_ptr<EVP_PKEY>(signing_key_->pkey(), EVP_PKEY_free);
+  r.signing_certificate_chain = f.signing_certificate;
+  r.identity_organisations = config_.taxii.identity_organisations;
+  r.sign_batch_objects = f.sign_batch_objects;
+  r.transfer_objects = f.transfer_objects;
+  r.outbox_limit = f.outbox_limit;
+  r.feed_interval = f.feed_interval;
+  r.replay_window = f.replay_window;
+  api::RequestAudit* audited = request_audit_.get();
+  auto replicator = federation::Replicator::Start(
+      std::move(r), taxii_->store(),
+      [audited](audit::AuditEvent e) { return audited->Record(std::move(e)); });
+  if (!replicator) return std::unexpected(replicator.error());
+  replicator_ = std::move(*replicator);
+  return {};
+}
+
 Node::~Node() { (void)Stop(); }
 
 std::vector<std::string> Node::urls() const {
@@ -164,6 +218,10 @@ Result<void> Node::Stop() {
   }
   for (const auto& server : servers_) requests += server->stats().requests;
   servers_.clear();
+  // No request reaches the replicator any more; its threads finish their transfer and stop
+  // before the audit log and the store close under them.
+  if (replicator_) replicator_->Stop();
+  replicator_.reset();
   if (request_audit_) {
     audit::AuditEvent stopped;
     stopped.actor = {config_.organisation, "", config_.name};

@@ -23,6 +23,7 @@
 #include "audit/log.hpp"
 #include "core/error.hpp"
 #include "crypto/key.hpp"
+#include "federation/replicator.hpp"
 #include "net/http_server.hpp"
 #include "node/config.hpp"
 #include "store/store.hpp"
@@ -58,17 +59,20 @@ class Node {
  private:
   Node(NodeConfig config, NodeStartOptions options);
   Result<void> Open();
+  Result<void> StartReplication();
 
   NodeConfig config_;
   NodeStartOptions options_;
   std::optional<crypto::Key> tls_key_;
   std::optional<crypto::Key> audit_key_;
+  std::optional<crypto::Key> signing_key_;  // [federation] origin signatures and receipts
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<audit::AuditLog> audit_log_;
   std::unique_ptr<api::Authenticator> auth_;
   std::unique_ptr<api::TaxiiServer> taxii_;
   std::unique_ptr<api::NodeApi> api_;
   std::unique_ptr<api::RequestAudit> request_audit_;
+  std::unique_ptr<federation::Replicator> replicator_;
   std::vector<std::unique_ptr<net::HttpServer>> servers_;
   int64_t objects_at_start_ = 0;
   bool stopped_ = false;

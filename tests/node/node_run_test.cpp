@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "common/node_process.hpp"
 #include "common/run_socmesh.hpp"
 #include "common/test_data.hpp"
 #include "node/config.hpp"
@@ -27,84 +28,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using socmesh::testing::NodeProcess;
 using socmesh::testing::ReadFile;
 using socmesh::testing::RunBash;
 using socmesh::testing::RunResult;
 using socmesh::testing::ShellQuote;
 using socmesh::testing::TempDir;
-
-// `socmesh node run --config CONFIG` as a child process; killed (SIGKILL) and reaped by the
-// destructor whatever happened to the test.
-class NodeProcess {
- public:
-  NodeProcess(const fs::path& config, const fs::path& out, const fs::path& err)
-      : out_(out), err_(err) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(o, 1);
-      ::dup2(e, 2);
-      const std::string cfg = config.string();
-      ::execl(SOCMESH_BINARY, SOCMESH_BINARY, "node", "run", "--config", cfg.c_str(), nullptr);
-      ::_exit(127);
-    }
-  }
-  ~NodeProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  NodeProcess(const NodeProcess&) = delete;
-  NodeProcess& operator=(const NodeProcess&) = delete;
-
-  // The port of the startup line, or 0 when the node exited or printed nothing within `timeout`.
-  uint16_t WaitForPort(std::chrono::seconds timeout) {
-    static const std::regex kListening(R"(listening on https://127\.0\.0\.1:(\d+))");
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::smatch m;
-      const std::string out = Out();
-      if (std::regex_search(out, m, kListening)) return static_cast<uint16_t>(std::stoi(m[1]));
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return 0;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    return 0;
-  }
-
-  // Sends `signal` and waits up to `timeout` for the exit; the exit code, -1 for death by a
-  // signal, nullopt when still running.
-  std::optional<int> SignalAndWait(int signal, std::chrono::seconds timeout) {
-    if (pid_ <= 0) return std::nullopt;
-    ::kill(pid_, signal);
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return std::nullopt;
-  }
-
-  std::string Out() const { return Slurp(out_); }
-  std::string Err() const { return Slurp(err_); }
-
- private:
-  static std::string Slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-  pid_t pid_ = -1;
-  fs::path out_, err_;
-};
 
 struct HttpResult {
   int curl_exit = -1;

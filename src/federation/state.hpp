@@ -1,0 +1,118 @@
+// The replicator's durable state, `federation.db` next to the node's store (SQLite, WAL, fsync per
+// commit). Kept apart from the CTI store so that the store stays the STIX store (TAXII, search,
+// export see nothing of it) and an operator can reset replication without touching the objects.
+//
+//   heads      origin batch heads with their CMS signature: what relays forward unchanged
+//   proofs     per (id, modified): head, leaf index, audit path, and the peer it arrived from
+//              ("" for objects this node signed as their origin)
+//   cursors    "signer" (store seq signed up to), "feed:<peer>" (store seq queued up to),
+//              "pull:<peer>" (the peer's cursor)
+//   outbox     per peer, the versions still to deliver, with their priority (bounded by the feeder)
+//   receipts   signed receipts received from peers (and issued to them), DER, with counts
+//   transfers  transfer ids seen per sender (replay refusal), pruned after the replay window
+//
+// Thread-safe: one connection behind a mutex; each method is one transaction.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/error.hpp"
+#include "crypto/origin_signature.hpp"
+#include "model/timestamp.hpp"
+
+struct sqlite3;
+
+namespace socmesh::federation {
+
+// One object version's origin proof as kept here.
+struct ProofRow {
+  std::string id;
+  model::Timestamp modified;
+  crypto::merkle::Hash head_hash{};
+  uint64_t leaf_index = 0;
+  std::vector<crypto::merkle::Hash> path;
+  std::string arrived_from;  // peer name; "" when this node is the origin
+};
+
+struct OutboxItem {
+  int64_t n = 0;  // queue order
+  int priority = 0;
+  std::string id;
+  model::Timestamp modified;
+};
+
+struct ReceiptRow {
+  std::string peer;
+  std::string direction;  // "received" (from the peer, for what we sent) or "issued"
+  std::string batch_id;
+  crypto::merkle::Hash head_hash{};
+  uint64_t accepted = 0;
+  uint64_t rejected = 0;
+  model::Timestamp time;
+  std::string der;
+};
+
+class FederationState {
+ public:
+  static Result<std::unique_ptr<FederationState>> Open(const std::filesystem::path& file);
+  ~FederationState();
+  FederationState(const FederationState&) = delete;
+  FederationState& operator=(const FederationState&) = delete;
+
+  // Keeps `head` (no-op when known). kConflict when the origin already used its batch id for a
+  // different head: a batch id names one signed batch forever.
+  Result<void> PutHead(const crypto::SignedBatchHead& head);
+  // The head with BatchHeadHash `hash`; kNotFound when unknown.
+  Result<std::shared_ptr<const crypto::SignedBatchHead>> GetHead(const crypto::merkle::Hash& hash);
+
+  // Keeps proofs (the first proof of a version wins: its arrival is the one that counts).
+  Result<void> PutProofs(std::span<const ProofRow> proofs);
+  // A signed batch of this node: its head, proofs and the signer cursor, in one transaction.
+  Result<void> RecordSignedBatch(const crypto::SignedBatchHead& head,
+                                 std::span<const ProofRow> proofs, int64_t signed_up_to);
+  Result<std::optional<ProofRow>> GetProof(std::string_view id, model::Timestamp modified);
+  // The proof as it travels (head and signature included); nullopt when there is none.
+  Result<std::optional<crypto::OriginProof>> LoadOriginProof(const ProofRow& row);
+
+  // Cursors: "" when never set.
+  Result<std::string> Cursor(std::string_view name);
+  Result<void> SetCursor(std::string_view name, std::string_view value);
+
+  Result<size_t> OutboxSize(std::string_view peer);
+  // Queues `items` for `peer` (versions already queued are not queued twice) and moves the peer's
+  // feed cursor, in one transaction.
+  Result<void> Enqueue(std::string_view peer, std::span<const OutboxItem> items, int64_t fed_up_to);
+  // The next `limit` items, most urgent first (priority, then queue order).
+  Result<std::vector<OutboxItem>> Peek(std::string_view peer, size_t limit);
+  Result<void> Remove(std::string_view peer, std::span<const int64_t> ns);
+
+  Result<void> PutReceipt(const ReceiptRow& receipt);
+  Result<std::vector<ReceiptRow>> Receipts(std::string_view peer, std::string_view direction);
+
+  // Records transfer `id` of `sender`; false when it was already seen (a replay). Forgets ids
+  // older than `forget_before`.
+  Result<bool> MarkTransferSeen(std::string_view sender, std::string_view id, model::Timestamp now,
+                                model::Timestamp forget_before);
+
+ private:
+  explicit FederationState(sqlite3* db) : db_(db) {}
+  Result<void> Exec(const char* sql);
+  Result<void> PutHeadLocked(const crypto::SignedBatchHead& head);
+  Result<void> PutProofsLocked(std::span<const ProofRow> proofs);
+
+  std::mutex mu_;
+  sqlite3* db_;  // GUARDED_BY(mu_)
+  // Heads already loaded, by raw hash bytes: a relay forwards many objects of one batch.
+  std::unordered_map<std::string, std::shared_ptr<const crypto::SignedBatchHead>> heads_;
+};
+
+}  // namespace socmesh::federation

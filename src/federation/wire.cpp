@@ -1,0 +1,255 @@
+#include "federation/wire.hpp"
+
+#include <openssl/evp.h>
+#include <simdjson.h>
+
+#include <set>
+
+#include "model/canonical_json.hpp"
+
+namespace socmesh::federation {
+namespace {
+
+constexpr std::string_view kTransferType = "socmesh-transfer";
+constexpr std::string_view kReplyType = "socmesh-transfer-reply";
+constexpr size_t kMaxFieldBytes = 256;
+
+std::string Base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+Result<std::string> Unbase64(std::string_view text, const std::string& where) {
+  if (text.size() % 4 != 0) return Fail(ErrorCode::kParse, where + ": not base64");
+  std::string out(text.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()),
+                                static_cast<int>(text.size()));
+  if (n < 0) return Fail(ErrorCode::kParse, where + ": not base64");
+  size_t pad = 0;
+  if (!text.empty() && text.back() == '=') ++pad;
+  if (text.size() > 1 && text[text.size() - 2] == '=') ++pad;
+  out.resize(static_cast<size_t>(n) - pad);
+  return out;
+}
+
+// Reads the members of one JSON object strictly: each key at most once, unknown keys refused.
+class Members {
+ public:
+  Members(simdjson::dom::object object, std::string path)
+      : object_(object), path_(std::move(path)) {}
+
+  Result<void> Check(std::initializer_list<std::string_view> known) const {
+    std::set<std::string_view> seen;
+    for (auto field : object_) {
+      if (!seen.insert(field.key).second) {
+        return Fail(ErrorCode::kParse, path_ + "." + std::string(field.key) + ": duplicate key");
+      }
+      if (std::find(known.begin(), known.end(), field.key) == known.end()) {
+        return Fail(ErrorCode::kParse, path_ + "." + std::string(field.key) + ": unknown key");
+      }
+    }
+    return {};
+  }
+
+  std::string Path(std::string_view key) const { return path_ + "." + std::string(key); }
+
+  Result<simdjson::dom::element> Get(std::string_view key) const {
+    auto v = object_[key];
+    if (v.error()) return Fail(ErrorCode::kParse, Path(key) + ": missing");
+    return v.value_unsafe();
+  }
+
+  Result<std::string> String(std::string_view key, size_t max_bytes = kMaxFieldBytes) const {
+    auto v = Get(key);
+    if (!v) return std::unexpected(v.error());
+    std::string_view s;
+    if (v->get_string().get(s)) return Fail(ErrorCode::kParse, Path(key) + ": expected a string");
+    if (s.size() > max_bytes) return Fail(ErrorCode::kTooLarge, Path(key) + ": too long");
+    return std::string(s);
+  }
+
+  bool Has(std::string_view key) const { return !object_[key].error(); }
+
+ private:
+  simdjson::dom::object object_;
+  std::string path_;
+};
+
+Result<simdjson::dom::object> Root(simdjson::dom::parser& parser, std::string_view json,
+                                   std::string_view type) {
+  if (json.size() > kMaxTransferBytes) {
+    return Fail(ErrorCode::kTooLarge, "transfer of " + std::to_string(json.size()) +
+                                          " bytes exceeds " + std::to_string(kMaxTransferBytes));
+  }
+  simdjson::dom::element root;
+  if (auto e = parser.parse(json.data(), json.size()).get(root); e) {
+    return Fail(ErrorCode::kParse, "$: not JSON: " + std::string(simdjson::error_message(e)));
+  }
+  simdjson::dom::object object;
+  if (root.get_object().get(object)) return Fail(ErrorCode::kParse, "$: expected an object");
+  std::string_view t;
+  if (object["type"].get_string().get(t) || t != type) {
+    return Fail(ErrorCode::kUnsupported, "$.type: expected \"" + std::string(type) + "\"");
+  }
+  int64_t version = 0;
+  if (object["version"].get_int64().get(version) || version != 1) {
+    return Fail(ErrorCode::kUnsupported, "$.version: expected 1");
+  }
+  return object;
+}
+
+Result<TransferItem> ParseItem(simdjson::dom::element element, const std::string& path) {
+  simdjson::dom::object object;
+  if (element.get_object().get(object)) return Fail(ErrorCode::kParse, path + ": not an object");
+  Members m(object, path);
+  if (auto ok = m.Check({"object", "proof"}); !ok) return std::unexpected(ok.error());
+  TransferItem item;
+  for (std::string_view key : {"object", "proof"}) {
+    auto v = m.Get(key);
+    if (!v) return std::unexpected(v.error());
+    if (!v->is_object()) return Fail(ErrorCode::kParse, m.Path(key) + ": expected an object");
+    (key == "object" ? item.object_json : item.proof_json) = simdjson::minify(*v);
+  }
+  return item;
+}
+
+}  // namespace
+
+std::string SerializeTransfer(const Transfer& transfer) {
+  model::JsonWriter w;
+  w.BeginObject();
+  w.Key("items").BeginArray();
+  for (const auto& item : transfer.items) {
+    w.BeginObject().Key("object").Raw(item.object_json).Key("proof").Raw(item.proof_json);
+    w.EndObject();
+  }
+  w.EndArray();
+  if (!transfer.next.empty() || transfer.more) {
+    w.Key("more").Bool(transfer.more).Key("next").String(transfer.next);
+  }
+  w.Key("receiver").String(transfer.receiver).Key("sender").String(transfer.sender);
+  w.Key("sent_time").String(model::FormatTimestamp(transfer.sent_time, true));
+  w.Key("transfer_id").String(transfer.transfer_id);
+  w.Key("type").String(kTransferType).Key("version").Int(1);
+  w.EndObject();
+  return w.Take();
+}
+
+Result<Transfer> ParseTransfer(std::string_view json) {
+  simdjson::dom::parser parser;
+  auto root = Root(parser, json, kTransferType);
+  if (!root) return std::unexpected(root.error());
+  Members m(*root, "$");
+  if (auto ok = m.Check({"type", "version", "transfer_id", "sender", "receiver", "sent_time",
+                         "items", "next", "more"});
+      !ok) {
+    return std::unexpected(ok.error());
+  }
+  Transfer t;
+  for (auto [key, field] : {std::pair{"transfer_id", &t.transfer_id},
+                            {"sender", &t.sender},
+                            {"receiver", &t.receiver}}) {
+    auto v = m.String(key);
+    if (!v) return std::unexpected(v.error());
+    if (v->empty()) return Fail(ErrorCode::kParse, m.Path(key) + ": must not be empty");
+    *field = std::move(*v);
+  }
+  auto sent = m.String("sent_time");
+  if (!sent) return std::unexpected(sent.error());
+  auto when = model::ParseTimestamp(*sent);
+  if (!when) return Fail(ErrorCode::kParse, "$.sent_time: " + when.error().message);
+  t.sent_time = *when;
+  if (m.Has("next")) {
+    auto next = m.String("next");
+    if (!next) return std::unexpected(next.error());
+    t.next = std::move(*next);
+  }
+  if (m.Has("more")) {
+    auto more = m.Get("more");
+    if (more->get_bool().get(t.more)) return Fail(ErrorCode::kParse, "$.more: expected a boolean");
+  }
+  auto items = m.Get("items");
+  if (!items) return std::unexpected(items.error());
+  simdjson::dom::array array;
+  if (items->get_array().get(array)) return Fail(ErrorCode::kParse, "$.items: expected an array");
+  if (array.size() > kMaxTransferItems) {
+    return Fail(ErrorCode::kTooLarge, "$.items: " + std::to_string(array.size()) +
+                                          " items exceed " + std::to_string(kMaxTransferItems));
+  }
+  size_t index = 0;
+  for (auto element : array) {
+    const std::string path = "$.items[" + std::to_string(index) + "]";
+    auto item = ParseItem(element, path);
+    if (item) {
+      t.items.push_back(std::move(*item));
+    } else {
+      // Keep the position: the receiver reports items by their index in the transfer.
+      t.items.push_back({});
+      t.item_errors.push_back({index, item.error().message});
+    }
+    ++index;
+  }
+  return t;
+}
+
+std::string SerializeTransferReply(const TransferReply& reply) {
+  model::JsonWriter w;
+  w.BeginObject().Key("receipts").BeginArray();
+  for (const auto& der : reply.receipts_der) w.String(Base64(der));
+  w.EndArray().Key("refused").BeginArray();
+  for (const auto& r : reply.refused) {
+    w.BeginObject().Key("index").Int(static_cast<int64_t>(r.index)).Key("reason").String(r.reason);
+    w.EndObject();
+  }
+  w.EndArray().Key("transfer_id").String(reply.transfer_id);
+  w.Key("type").String(kReplyType).Key("version").Int(1).EndObject();
+  return w.Take();
+}
+
+Result<TransferReply> ParseTransferReply(std::string_view json) {
+  simdjson::dom::parser parser;
+  auto root = Root(parser, json, kReplyType);
+  if (!root) return std::unexpected(root.error());
+  Members m(*root, "$");
+  if (auto ok = m.Check({"type", "version", "transfer_id", "receipts", "refused"}); !ok) {
+    return std::unexpected(ok.error());
+  }
+  TransferReply reply;
+  auto id = m.String("transfer_id");
+  if (!id) return std::unexpected(id.error());
+  reply.transfer_id = std::move(*id);
+  simdjson::dom::array receipts, refused;
+  if (auto v = m.Get("receipts"); !v || v->get_array().get(receipts)) {
+    return Fail(ErrorCode::kParse, "$.receipts: expected an array");
+  }
+  size_t i = 0;
+  for (auto r : receipts) {
+    const std::string path = "$.receipts[" + std::to_string(i++) + "]";
+    std::string_view text;
+    if (r.get_string().get(text)) return Fail(ErrorCode::kParse, path + ": expected a string");
+    auto der = Unbase64(text, path);
+    if (!der) return std::unexpected(der.error());
+    reply.receipts_der.push_back(std::move(*der));
+  }
+  if (auto v = m.Get("refused"); !v || v->get_array().get(refused)) {
+    return Fail(ErrorCode::kParse, "$.refused: expected an array");
+  }
+  i = 0;
+  for (auto r : refused) {
+    const std::string path = "$.refused[" + std::to_string(i++) + "]";
+    int64_t index = 0;
+    std::string_view reason;
+    if (r["index"].get_int64().get(index) || index < 0 || r["reason"].get_string().get(reason)) {
+      return Fail(ErrorCode::kParse, path + ": expected {index, reason}");
+    }
+    reply.refused.push_back({static_cast<size_t>(index), std::string(reason)});
+  }
+  return reply;
+}
+
+}  // namespace socmesh::federation
