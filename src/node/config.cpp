@@ -300,6 +300,13 @@ class ConfigParser {
     } else {
       c.store.location = Resolve(base_, "store.db");
     }
+    if (const auto* t = r.Table("identity")) {
+      TableReader ir(p_, *t, "identity");
+      c.registry = Resolve(base_, ir.String("registry").value_or("identity.db"));
+      ir.Finish();
+    } else {
+      c.registry = Resolve(base_, "identity.db");
+    }
     if (const auto* t = r.Table("audit", true)) Audit(*t, c);
     for (const auto* t : r.Tables("listen", true)) Listen(*t, c);
     if (const auto* t = r.Table("tls", true)) Tls(*t, c);
@@ -361,6 +368,7 @@ class ConfigParser {
         p_.Add(t.get("durability")->source(), "store.durability", "must be \"full\" or \"normal\"");
       }
     }
+    Key(r, t, c.store_key, false);  // optional: the key wrapping the store's keyring (B13)
     r.Finish();
   }
 

@@ -103,6 +103,8 @@ struct NodeConfig {
   std::string country;         // ISO 3166-1 alpha-2
   std::vector<NodeRole> roles;
   store::StoreOptions store;
+  KeyConfig store_key;   // [store] key / pin_file / pin_env: encryption at rest (B13); empty: none
+  std::string registry;  // [identity] registry: organisations, users, tokens (identity.db)
   AuditConfig audit;
   std::vector<ListenAddress> listen;
   TlsConfig tls;

@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "identity/registry.hpp"
+
 namespace socmesh::node {
 namespace {
 
@@ -49,7 +51,13 @@ Result<void> Node::Open() {
   if (!audit_key) return std::unexpected(audit_key.error());
   audit_key_.emplace(std::move(*audit_key));
 
-  auto store = store::OpenStore(config_.store);
+  store::StoreOptions store_options = config_.store;
+  if (!config_.store_key.location.empty()) {  // encryption at rest (B13): unlock the keyring
+    auto key = LoadKey(config_.store_key, "store.key");
+    if (!key) return std::unexpected(key.error());
+    store_options.at_rest_key = std::make_shared<const crypto::Key>(std::move(*key));
+  }
+  auto store = store::OpenStore(store_options);
   if (!store) return std::unexpected(store.error().WithContext("store"));
   store_ = std::move(*store);
   if (auto stats = store_->Stats()) objects_at_start_ = stats->objects;
@@ -74,6 +82,14 @@ Result<void> Node::Open() {
   for (const auto& [organisation, role] : config_.organisation_roles) {
     auth_->SetOrganisationRole(organisation, role);
   }
+  // Organisations, users, API tokens and sharing groups persist in the identity registry; its
+  // roles win over the certificate-role mapping above, which stays the fallback (api/auth.hpp).
+  identity::RegistryOptions registry_options;
+  registry_options.path = config_.registry;
+  auto registry = identity::Registry::Open(std::move(registry_options));
+  if (!registry) return std::unexpected(registry.error().WithContext("identity registry"));
+  auth_->Attach(std::shared_ptr<identity::Registry>(std::move(*registry)));
+  auth_->SetOperatorOrganisation(config_.organisation);
   taxii_ = std::make_unique<api::TaxiiServer>(*store_, *auth_, config_.taxii);
   api_ = std::make_unique<api::NodeApi>(*auth_, *taxii_);
   api::RequestAuditOptions audit_options;

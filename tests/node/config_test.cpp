@@ -111,9 +111,10 @@ TEST(NodeConfigTest, EveryKeyOfTheExampleIsDocumentedInTheKeyTable) {
   // appears in the table of keys.
   const std::string doc = ReadFile(fs::path(SOCMESH_SOURCE_DIR) / "docs" / "cli.md");
   for (const char* key :
-       {"`node.roles`", "`store.durability`", "`audit.sync`", "`tls.crls`",
-        "`limits.shutdown_grace_ms`", "`taxii.default_api_root`", "`access.default_role`",
-        "`[access.organisation_roles]`", "`[[peers]]`", "`[taxii.identity_organisations]`"}) {
+       {"`node.roles`", "`store.durability`", "`store.key`", "`identity.registry`", "`audit.sync`",
+        "`tls.crls`", "`limits.shutdown_grace_ms`", "`taxii.default_api_root`",
+        "`access.default_role`", "`[access.organisation_roles]`", "`[[peers]]`",
+        "`[taxii.identity_organisations]`"}) {
     EXPECT_NE(doc.find(key), std::string::npos) << key;
   }
 }
@@ -122,6 +123,8 @@ TEST(NodeConfigTest, MinimalConfigGetsDocumentedDefaults) {
   auto c = Parse(kMinimal);
   ASSERT_TRUE(c.has_value()) << c.error().message;
   EXPECT_EQ(c->store.location, "/etc/socmesh/n1/store.db");
+  EXPECT_TRUE(c->store_key.location.empty());  // a store in clear unless a key is configured
+  EXPECT_EQ(c->registry, "/etc/socmesh/n1/identity.db");
   EXPECT_EQ(c->audit.dir, "/etc/socmesh/n1/audit");
   EXPECT_EQ(c->audit.origin, "n1");
   EXPECT_TRUE(c->audit.sync_every_append);
