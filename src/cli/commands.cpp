@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/audit_trail.hpp"
 #include "cli/command_group.hpp"
 #include "cli/curate_ingest.hpp"
 #include "cli/progress.hpp"
@@ -327,6 +328,11 @@ int RunIngest(const GlobalOptions& g, const IngestOptions& o) {
     }
   }
   if (!o.report.empty()) WriteReport(o.report, outcomes);
+  NoteAuditDetail("objects", std::to_string(total_objects));
+  NoteAuditDetail("stored", std::to_string(total_inserted));
+  NoteAuditDetail("unchanged", std::to_string(total_unchanged));
+  NoteAuditDetail("rejected", std::to_string(total_rejected));
+  NoteAuditDetail("unreadable_files", std::to_string(failed_files));
   if (storage_failed) return kExitFailure;
   return total_rejected > 0 || failed_files > 0 ? kExitRejected : kExitOk;
 }
@@ -542,6 +548,7 @@ constexpr CommandGroup kCommandGroups[] = {AuditCommands,    PkiCommands,    Nod
 }  // namespace
 
 void PrintError(const Error& e) {
+  NoteAuditError(e);  // the audit trail records the code (auth-failure on kPermission)
   std::cerr << "socmesh: " << ErrorCodeName(e.code) << ": " << e.message << "\n";
 }
 
@@ -560,6 +567,8 @@ int Run(int argc, char** argv) {
   app.add_option("--store-key-pin-file", g.store_key_pin_file,
                  "File holding the PIN of --store-key (else $SOCMESH_STORE_KEY_PIN)")
       ->envname("SOCMESH_STORE_KEY_PIN_FILE");
+  AuditTrailOptions audit_trail;
+  AddAuditTrailOptions(app, audit_trail);
 
   IngestOptions ingest;
   auto* ingest_cmd = app.add_subcommand("ingest",
@@ -629,21 +638,24 @@ int Run(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
-  try {
-    if (*ingest_cmd) return RunIngest(g, ingest);
-    if (*get_cmd) return RunGet(g, get_id, get_all);
-    if (*search_cmd) return RunSearch(g, search, search_json);
-    if (*export_cmd) return RunExport(g, exp, export_output, export_format);
-    if (*stats_cmd) return RunStats(g, stats_json);
-    for (const auto& runner : runners) {
-      if (auto code = runner()) return *code;
+  // Every command runs under the audit trail (E5); without --audit-log it is a plain call.
+  return RunAudited(audit_trail, app, [&]() -> int {
+    try {
+      if (*ingest_cmd) return RunIngest(g, ingest);
+      if (*get_cmd) return RunGet(g, get_id, get_all);
+      if (*search_cmd) return RunSearch(g, search, search_json);
+      if (*export_cmd) return RunExport(g, exp, export_output, export_format);
+      if (*stats_cmd) return RunStats(g, stats_json);
+      for (const auto& runner : runners) {
+        if (auto code = runner()) return *code;
+      }
+    } catch (const std::exception& e) {
+      // Modules return errors as values; anything thrown here is a bug or memory exhaustion.
+      std::cerr << "socmesh: internal-error: " << e.what() << "\n";
+      return kExitFailure;
     }
-  } catch (const std::exception& e) {
-    // Modules return errors as values; anything thrown here is a bug or memory exhaustion.
-    std::cerr << "socmesh: internal-error: " << e.what() << "\n";
-    return kExitFailure;
-  }
-  return kExitUsage;
+    return kExitUsage;
+  });
 }
 
 }  // namespace socmesh::cli

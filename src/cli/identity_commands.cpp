@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/audit_trail.hpp"
 #include "cli/command_group.hpp"
 #include "cli/commands.hpp"
 #include "identity/names.hpp"
@@ -150,8 +151,10 @@ int RunToken(CLI::App* issue, CLI::App* revoke, const GlobalOptions& g, const Id
       if (!l) return ExitFor(l.error());
       lifetime = *l;
     }
+    NoteAuditTarget(o.org + "/" + o.user);
     auto issued = (*registry)->IssueToken(o.org, o.user, role, lifetime);
     if (!issued) return ExitFor(issued.error());
+    NoteAuditDetail("id", issued->info.id);  // the id only, never the token itself
     // The token alone on stdout (TOKEN=$(socmesh token issue …)); it is shown this once.
     std::cout << issued->token << "\n";
     std::cerr << "socmesh: token " << issued->info.id << " for " << issued->info.user << " ("

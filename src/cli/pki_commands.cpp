@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/audit_trail.hpp"
 #include "cli/command_group.hpp"
 #include "cli/commands.hpp"
 #include "crypto/key.hpp"
@@ -185,6 +186,7 @@ int RunSign(const PkiOptions& o) {
   auto issued = ca->Sign(*csr, *profile, DaysValidity(o.days));
   if (!issued) return Report(issued.error().WithContext(o.csr));
   if (auto ok = Emit(o.output, issued->pem); !ok) return Report(ok.error());
+  NoteAuditDetail("serial", issued->serial);
   std::cerr << "issued serial " << issued->serial << " (" << o.profile << ")\n";
   return kExitOk;
 }
@@ -201,6 +203,7 @@ int RunRevoke(const PkiOptions& o) {
   if (serial.empty()) return Report(Error{ErrorCode::kInvalidArgument, "give --serial or --cert"});
   auto ca = OpenCa(o);
   if (!ca) return Report(ca.error());
+  NoteAuditDetail("serial", serial);
   if (auto ok = ca->Revoke(serial, *reason); !ok) return Report(ok.error());
   std::cout << "revoked serial " << serial << " (" << o.reason << "); CRL published to "
             << (fs::path(o.ca) / "crl.pem") << "\n";

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/audit_trail.hpp"
 #include "cli/command_group.hpp"
 #include "cli/commands.hpp"
 #include "crypto/key.hpp"
@@ -218,6 +219,7 @@ void StoreCommands(CLI::App& app, const GlobalOptions& global,
       PrintError(id.error());
       return kExitFailure;
     }
+    NoteAuditDetail("data_key", std::to_string(*id));
     std::cout << "data key " << *id << " is current\n";
     return Finish(**s, *o, "rotate-key");
   });
