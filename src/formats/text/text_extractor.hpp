@@ -26,6 +26,7 @@
 //  - CVE-yyyy-nnnn(nnn), any case; ATT&CK: "T" + 4 digits starting 0 or 1, optional ".nnn".
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -65,10 +66,47 @@ struct ExtractOptions {
   size_t max_bytes = size_t{1} << 30;  // larger input is refused (kTooLarge)
 };
 
-// Returns every hit in input order. Never fails on content: any bytes (binary, invalid UTF-8) are
-// scanned and what is not an indicator is skipped. Errors: kTooLarge (over max_bytes),
-// kUnsupported (no public suffix list installed), kInternal (the scan engine failed).
-// Thread-safe.
+// A hit as VisitIndicators reports it. `value` points into a buffer the extractor reuses: it is
+// valid only during the call of HitVisitor::OnHit (copy it to keep it).
+struct HitView {
+  HitKind kind;
+  std::string_view value;  // normalised, as TextHit::value
+  size_t offset = 0;
+  size_t length = 0;
+  bool defanged = false;
+};
+
+class HitVisitor {
+ public:
+  virtual ~HitVisitor() = default;
+  virtual void OnHit(const HitView& hit) = 0;
+};
+
+// The fast path of extraction: calls `visitor.OnHit` for every hit, in input order, exactly the
+// hits ExtractIndicators returns, without allocating per hit (values of the common kinds —
+// hashes, IPv4 addresses, domains, identifiers — are checked and written in place; URLs, e-mail
+// addresses and IPv6 go through model::NormalizeObservable). Returns the number of hits.
+// Errors and thread-safety as ExtractIndicators; the visitor may call it again (nested).
+Result<size_t> VisitIndicators(std::string_view text, HitVisitor& visitor,
+                               const ExtractOptions& options = {});
+
+// VisitIndicators with a callable taking `const HitView&`.
+template <typename Fn>
+requires std::invocable<Fn&, const HitView&> Result<size_t> ForEachIndicator(
+    std::string_view text, Fn&& on_hit, const ExtractOptions& options = {}) {
+  struct Adapter final : HitVisitor {
+    explicit Adapter(Fn& fn) : fn(fn) {}
+    void OnHit(const HitView& hit) override { fn(hit); }
+    Fn& fn;
+  };
+  Adapter adapter(on_hit);
+  return VisitIndicators(text, adapter, options);
+}
+
+// Returns every hit in input order (VisitIndicators collecting copies of the values). Never fails
+// on content: any bytes (binary, invalid UTF-8) are scanned and what is not an indicator is
+// skipped. Errors: kTooLarge (over max_bytes), kUnsupported (no public suffix list installed),
+// kInternal (the scan engine failed). Thread-safe.
 Result<std::vector<TextHit>> ExtractIndicators(std::string_view text,
                                                const ExtractOptions& options = {});
 

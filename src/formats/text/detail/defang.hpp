@@ -47,4 +47,7 @@ struct HostName {
 // with labels == 0 when `pos` does not start a label.
 HostName ReadHostName(std::string_view text, size_t pos);
 
+// As above into `*host`, reusing its name's storage (no allocation per candidate).
+void ReadHostName(std::string_view text, size_t pos, HostName* host);
+
 }  // namespace socmesh::formats::text::detail

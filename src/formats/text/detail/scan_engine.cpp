@@ -6,6 +6,7 @@
 #include <array>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "formats/text/detail/defang.hpp"
@@ -49,6 +50,11 @@ size_t DefangEndingAt(std::string_view text, size_t end, bool at) {
                                                             "[dot]", "(dot)", "{dot}"};
   static constexpr std::array<std::string_view, 7> kAts = {"@",    "[@]",  "(@)", "{@}",
                                                            "[at]", "(at)", "{at}"};
+  // Called for every label end Hyperscan reports: settle the plain and the no-marker cases first.
+  if (end == 0) return 0;
+  const char last = text[end - 1];
+  if (last == (at ? '@' : '.')) return 1;
+  if (last != ']' && last != ')' && last != '}') return 0;
   for (std::string_view form : at ? kAts : kDots) {
     if (end < form.size()) continue;
     bool same = true;
@@ -174,13 +180,34 @@ struct ScanState {
   // Start of the last candidate of each pattern: Hyperscan reports every end offset of a match
   // (each label of a host name), and those from the same start are one candidate.
   std::array<size_t, kPatterns.size()> last_from;
+  // End of the last host match: a host name is reported at the end of each of its labels, and a
+  // match that only adds "<dot><label>" to the previous one has the previous one's start, which
+  // saves reading the whole name back again at every label.
+  size_t last_host_end = std::numeric_limits<size_t>::max();
 };
+
+// The start of a host match ending at `end` when it extends the previous one (see ScanState).
+std::optional<size_t> ExtendsLastHost(const ScanState& state, size_t end) {
+  const std::string_view text = state.text;
+  size_t i = end;
+  while (i > 0 && IsLabelChar(text[i - 1])) --i;
+  const size_t dot = DefangEndingAt(text, i, false);
+  if (dot == 0 || i - dot != state.last_host_end) return std::nullopt;
+  return state.last_from[static_cast<size_t>(Pattern::kHost)];
+}
 
 int OnMatch(unsigned id, unsigned long long /*from*/, unsigned long long to, unsigned /*flags*/,
             void* context) {
   auto* state = static_cast<ScanState*>(context);
   const auto pattern = static_cast<Pattern>(id);
-  const size_t from = StartOf(pattern, state->text, static_cast<size_t>(to));
+  size_t from = 0;
+  if (pattern == Pattern::kHost) {
+    const std::optional<size_t> previous = ExtendsLastHost(*state, static_cast<size_t>(to));
+    from = previous ? *previous : StartOf(pattern, state->text, static_cast<size_t>(to));
+    state->last_host_end = static_cast<size_t>(to);
+  } else {
+    from = StartOf(pattern, state->text, static_cast<size_t>(to));
+  }
   if (state->last_from[id] == from) return 0;
   state->last_from[id] = from;
   state->out->push_back(Candidate{from, pattern});
@@ -200,11 +227,23 @@ Result<const hs_database_t*> LoadDatabase(bool reference, std::string_view text)
 }  // namespace
 
 Result<std::vector<Candidate>> FindCandidates(std::string_view text) {
+  std::vector<Candidate> out;
+  if (Result<void> found = FindCandidates(text, &out); !found) {
+    return std::unexpected(found.error());
+  }
+  return out;
+}
+
+Result<void> FindCandidates(std::string_view text, std::vector<Candidate>* out_vector) {
+  std::vector<Candidate>& out = *out_vector;
+  out.clear();
+  // IOC-dense text has a candidate every ~40 bytes: growing the vector from empty copied it
+  // again and again. The reserve is address space until used.
+  out.reserve(std::min<size_t>(text.size() / 24, size_t{1} << 21));
   Result<const hs_database_t*> db = LoadDatabase(false, text);
   if (!db) return std::unexpected(db.error());
   Result<hs_scratch_t*> scratch = ScratchFor(*db, false);
   if (!scratch) return std::unexpected(scratch.error());
-  std::vector<Candidate> out;
   ScanState state{text, &out, {}};
   state.last_from.fill(std::numeric_limits<size_t>::max());
   if (hs_scan(*db, text.data(), static_cast<unsigned>(text.size()), 0, *scratch, OnMatch, &state) !=
@@ -216,7 +255,7 @@ Result<std::vector<Candidate>> FindCandidates(std::string_view text) {
     return a.from != b.from ? a.from < b.from : a.pattern < b.pattern;
   };
   if (!std::is_sorted(out.begin(), out.end(), before)) std::sort(out.begin(), out.end(), before);
-  return out;
+  return {};
 }
 
 Result<size_t> ScanReferenceLiteral(std::string_view text) {

@@ -39,6 +39,9 @@ struct Candidate {
 // kTooLarge for input of 4 GiB or more (Hyperscan's block mode limit).
 Result<std::vector<Candidate>> FindCandidates(std::string_view text);
 
+// As above into `*out` (cleared first): callers that scan often reuse one vector's storage.
+Result<void> FindCandidates(std::string_view text, std::vector<Candidate>* out);
+
 // A bare Hyperscan scan of `text` for one rare literal (no matches expected): the speed limit of
 // the engine on this machine, which the benchmark reports extraction speed against.
 Result<size_t> ScanReferenceLiteral(std::string_view text);
