@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "federation/policy.hpp"
+
 namespace socmesh::api {
 namespace {
 
@@ -18,21 +20,26 @@ bool RoleMayWrite(Role role) {
 
 bool MayRead(const Caller& caller, const StoredObject& object) {
   if (!RoleMayRead(caller.role) || caller.organisation.empty()) return false;
-  const model::Tlp tlp = object.tlp.value_or(model::Tlp::kClear);
-  switch (tlp) {
-    case model::Tlp::kClear:
-    case model::Tlp::kGreen:
-      return true;
-    case model::Tlp::kAmber:
-      return OwnOrganisation(caller, object) ||
-             std::ranges::find(object.recipients, caller.organisation) != object.recipients.end();
-    case model::Tlp::kAmberStrict:
-      return OwnOrganisation(caller, object);
-    case model::Tlp::kRed:
-      return OwnOrganisation(caller, object) &&
-             (caller.role == Role::kAdmin || caller.role == Role::kAnalyst);
+  // RED is for people: a peer node never receives it in clear (it travels end-to-end encrypted,
+  // B12), nor does a reader's tool.
+  if (object.tlp == model::Tlp::kRed && caller.role != Role::kAdmin &&
+      caller.role != Role::kAnalyst) {
+    return false;
   }
-  return false;
+  // Everything else is the one sharing policy (ARCHITECTURE.md §6), the same function that
+  // federation applies at the origin, at every relay and at the receiver.
+  federation::ObjectFacts facts;
+  facts.tlp = object.tlp;
+  facts.scope = object.scope;
+  facts.origin_organisation = object.owner_organisation;
+  facts.origin_country = object.origin_country;
+  facts.recipients = object.recipients;
+  facts.sharing_groups = object.sharing_groups;
+  federation::Holder holder;
+  holder.organisation = caller.organisation;
+  holder.country = caller.country;
+  holder.sharing_groups = caller.sharing_groups;
+  return federation::MayHoldInClear(facts, holder);
 }
 
 bool MayWrite(const Caller& caller, const StoredObject& object) {

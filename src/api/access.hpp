@@ -1,17 +1,19 @@
-// Who is asking, and the ONE policy function that decides whether they may read or write a STIX
-// object (E6, E17, E19; ARCHITECTURE.md §6). TAXII, the REST API and later federation all call
-// MayRead / MayWrite, so a sharing rule is written once.
+// Who is asking, and whether they may read or write a STIX object (E6, E17, E19; ARCHITECTURE.md
+// §6). TAXII and the REST API call MayRead / MayWrite; MayRead's sharing decision is the ONE policy
+// function of federation/policy.hpp (federation::Decide), the same that federation applies at the
+// origin, at every relay and at the receiver, so a sharing rule is written once.
 //
-// The rule implemented today (TLP 2.0, the caller's organisation, the object's owner):
 //   roles        admin, analyst, reader, peer read objects; auditor reads none (audit log only).
 //                admin, analyst and peer write; reader and auditor never write.
-//   CLEAR/GREEN  (and unmarked objects) any authenticated caller with a reading role.
-//   AMBER        the owner's organisation, and organisations listed as explicit recipients.
-//   AMBER+STRICT the owner's organisation only.
-//   RED          the owner's organisation only, and only people (admin, analyst): a peer node
-//                never receives RED, it travels end-to-end encrypted (B12) in a later issue.
-//   unknown owner (no created_by_ref, or an identity no organisation claims): AMBER and above are
-//                refused — an object nobody owns cannot be shared under a restrictive marking.
+//   RED          only people (admin, analyst): a peer node never receives RED in clear, it
+//                travels end-to-end encrypted (B12).
+//   sharing      federation::Decide on the object's TLP, owner (created_by_ref), and the socmesh
+//                extension's scope, recipients and sharing groups, for the caller's organisation,
+//                country and sharing groups: CLEAR/GREEN/unmarked to everyone in the network;
+//                AMBER to the owner, explicit recipients and members of listed groups;
+//                AMBER+STRICT and RED to the owner and explicit recipients; the scope
+//                (organisation, national, consortium, network, sharing group) narrows any of them.
+//                An object with an unknown owner reaches only its explicit recipients above GREEN.
 //   writes       admin and analyst may only write objects their own organisation owns (or
 //                unowned ones); a peer relays objects of any owner but never above AMBER+STRICT.
 #pragma once
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include "identity/role.hpp"
+#include "model/socmesh_extension.hpp"
 #include "model/tlp.hpp"
 
 namespace socmesh::api {
@@ -51,15 +54,19 @@ struct Caller {
   std::string user;  // empty for certificate callers
   Role role = Role::kReader;
   // Sharing groups the organisation belongs to (identity registry), sorted; empty without a
-  // registry. Not used by MayRead yet: sharing-group objects come with federation (§6).
+  // registry. MayRead lets members read AMBER objects shared with one of their groups.
   std::vector<std::string> sharing_groups;
 };
 
-// What the policy needs to know about one object.
+// What the policy needs to know about one object (from its columns, `created_by_ref` and the
+// socmesh extension: model/socmesh_extension.hpp).
 struct StoredObject {
   std::optional<model::Tlp> tlp;        // strictest TLP marking; nullopt when unmarked
   std::string owner_organisation;       // organisation of created_by_ref; empty when unknown
-  std::vector<std::string> recipients;  // organisations explicitly granted AMBER access
+  std::vector<std::string> recipients;  // organisations explicitly granted access
+  std::optional<model::DistributionScope> scope;  // nullopt: TLP alone decides
+  std::string origin_country;                     // for the national scope; empty: unknown
+  std::vector<std::string> sharing_groups;        // groups the object is shared with
 };
 
 bool MayRead(const Caller& caller, const StoredObject& object);

@@ -89,7 +89,8 @@ net::Response TaxiiServer::PostObjects(Context& c, const CollectionConfig& col) 
           ", above this collection's ceiling TLP:" + std::string(model::TlpName(*col.tlp_ceiling));
       continue;
     }
-    StoredObject facts{object->tlp, {}, {}};
+    StoredObject facts;
+    facts.tlp = object->tlp;
     if (auto it = config_.identity_organisations.find(object->created_by_ref);
         it != config_.identity_organisations.end()) {
       facts.owner_organisation = it->second;

@@ -12,6 +12,7 @@
 #include "api/detail/taxii_context.hpp"
 #include "model/canonical_json.hpp"
 #include "model/identifier.hpp"
+#include "model/socmesh_extension.hpp"
 #include "model/timestamp.hpp"
 
 namespace socmesh::api {
@@ -156,6 +157,18 @@ bool TaxiiServer::Handles(std::string_view path) const {
 StoredObject TaxiiServer::FactsOf(const store::StoredVersion& v) const {
   StoredObject facts;
   facts.tlp = v.tlp;
+  // Scope, recipients and sharing groups live in the socmesh extension: parsed only for objects
+  // that carry it (a substring test keeps the bulk of plain feed objects on the fast path).
+  if (v.json.find(model::kSocmeshExtensionId) != std::string::npos) {
+    if (auto meta = model::ReadSocmeshMetadata(v.json); meta && *meta) {
+      facts.scope = (*meta)->scope;
+      facts.origin_country = (*meta)->origin_country;
+      facts.recipients = std::move((*meta)->recipients);
+      facts.sharing_groups = std::move((*meta)->sharing_groups);
+    } else if (!meta) {
+      facts.scope = model::DistributionScope::kOrganisation;  // unreadable: narrowest
+    }
+  }
   // Only restrictive markings depend on the owner: skip the parse for CLEAR/GREEN (the bulk).
   if (v.tlp && *v.tlp >= model::Tlp::kAmber) {
     auto ref = CreatedByRef(v.json);

@@ -1,6 +1,7 @@
 // The authorisation matrix (E6, E17, E19): every role × every TLP level (and unmarked) × own /
 // other organisation / explicit recipient / unknown owner, asserted against the rule written in
-// api/access.hpp. The expected table is spelled out literally, not recomputed.
+// api/access.hpp (which delegates to the sharing policy of federation/policy.hpp). The expected
+// table is spelled out literally, not recomputed.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -21,11 +22,13 @@ struct Row {
   const char* reads[6];  // per TLP: 4 characters for own, other, recipient, unknown owner
 };
 
+// AMBER+STRICT and RED reach the organisations the origin names one by one (TLP 2.0; the sharing
+// policy of federation/policy.hpp); RED only ever reaches people, never a peer node or a reader.
 constexpr Row kReadMatrix[] = {
-    {Role::kAdmin, {"YYYY", "YYYY", "YYYY", "Y.Y.", "Y...", "Y..."}},
-    {Role::kAnalyst, {"YYYY", "YYYY", "YYYY", "Y.Y.", "Y...", "Y..."}},
-    {Role::kReader, {"YYYY", "YYYY", "YYYY", "Y.Y.", "Y...", "...."}},
-    {Role::kPeer, {"YYYY", "YYYY", "YYYY", "Y.Y.", "Y...", "...."}},
+    {Role::kAdmin, {"YYYY", "YYYY", "YYYY", "Y.Y.", "Y.Y.", "Y.Y."}},
+    {Role::kAnalyst, {"YYYY", "YYYY", "YYYY", "Y.Y.", "Y.Y.", "Y.Y."}},
+    {Role::kReader, {"YYYY", "YYYY", "YYYY", "Y.Y.", "Y.Y.", "...."}},
+    {Role::kPeer, {"YYYY", "YYYY", "YYYY", "Y.Y.", "Y.Y.", "...."}},
     {Role::kAuditor, {"....", "....", "....", "....", "....", "...."}},
 };
 
@@ -86,9 +89,39 @@ TEST(AccessTest, WriteMatrix) {
   }
 }
 
+// Scope and sharing groups come from the socmesh extension and narrow or widen exactly as the
+// federation policy does (E17: one function everywhere).
+TEST(AccessTest, ScopeAndSharingGroupsFollowTheOnePolicy) {
+  Caller fr{"ANSSI", "FR", "", Role::kAnalyst};
+  Caller fr_member{"ANSSI", "FR", "", Role::kAnalyst, {"energy-isac"}};
+  StoredObject national;
+  national.tlp = Tlp::kGreen;
+  national.owner_organisation = "BSI";
+  national.origin_country = "DE";
+  national.scope = model::DistributionScope::kNational;
+  EXPECT_FALSE(MayRead(fr, national));  // GREEN, but scoped to Germany
+  national.origin_country = "FR";
+  EXPECT_TRUE(MayRead(fr, national));
+
+  StoredObject amber_group;
+  amber_group.tlp = Tlp::kAmber;
+  amber_group.owner_organisation = "BSI";
+  amber_group.sharing_groups = {"energy-isac"};
+  EXPECT_FALSE(MayRead(fr, amber_group));
+  EXPECT_TRUE(MayRead(fr_member, amber_group));
+  amber_group.tlp = Tlp::kAmberStrict;  // groups do not count for AMBER+STRICT
+  EXPECT_FALSE(MayRead(fr_member, amber_group));
+
+  StoredObject org_only;
+  org_only.tlp = Tlp::kClear;
+  org_only.owner_organisation = "BSI";
+  org_only.scope = model::DistributionScope::kOrganisation;
+  EXPECT_FALSE(MayRead(fr, org_only));  // CLEAR, but the origin kept it to itself
+}
+
 TEST(AccessTest, ACallerWithoutOrganisationGetsNothing) {
   Caller nobody{"", "", "", Role::kAdmin};
-  EXPECT_FALSE(MayRead(nobody, StoredObject{Tlp::kClear, "", {}}));
+  EXPECT_FALSE(MayRead(nobody, StoredObject{Tlp::kClear, "", {}, std::nullopt, "", {}}));
   EXPECT_FALSE(MayWrite(nobody, StoredObject{}));
 }
 

@@ -1,10 +1,11 @@
 // The authorisation matrix through the real HTTPS API (E6, E17, E19; issue 5 item 4): every role
 // (as an API token of an ANSSI user) × every TLP level (and unmarked) × object of the caller's own
 // organisation or of another × the caller's organisation in a sharing group or not, each decided
-// by a TAXII GET of the object. The expected table is written out literally. Sharing-group
-// membership does not widen access yet (MayRead's rules are unchanged; group-scoped objects come
-// with federation), so both halves of the table are the same — and membership is checked to be
-// really in effect (GET /api/v1/me) while they are asserted.
+// by a TAXII GET of the object. The expected tables are written out literally. The other
+// organisation (BSI) shares its objects with "matrix-group" (socmesh extension): membership opens
+// its AMBER object — and only that one, as TLP 2.0 says AMBER+STRICT and RED name organisations one
+// by one — through the one sharing policy (federation::Decide). Membership is checked to be really
+// in effect (GET /api/v1/me) while the tables are asserted.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "api/identity_fixture.hpp"
+#include "model/socmesh_extension.hpp"
 #include "model/stix_object.hpp"
 
 namespace socmesh::api {
@@ -38,6 +40,14 @@ constexpr Row kMatrix[] = {
     {Role::kPeer, "m-peer", {"YY", "YY", "YY", "Y.", "Y.", ".."}},
     {Role::kAuditor, "m-auditor", {"..", "..", "..", "..", "..", ".."}},
 };
+// The same with ANSSI a member of "matrix-group": BSI's AMBER object becomes readable.
+constexpr Row kMatrixMember[] = {
+    {Role::kAdmin, "m-admin", {"YY", "YY", "YY", "YY", "Y.", "Y."}},
+    {Role::kAnalyst, "m-analyst", {"YY", "YY", "YY", "YY", "Y.", "Y."}},
+    {Role::kReader, "m-reader", {"YY", "YY", "YY", "YY", "Y.", ".."}},
+    {Role::kPeer, "m-peer", {"YY", "YY", "YY", "YY", "Y.", ".."}},
+    {Role::kAuditor, "m-auditor", {"..", "..", "..", "..", "..", ".."}},
+};
 
 // Object n: TLP index t (0 = unmarked), owner o (0 = ANSSI, 1 = BSI).
 int ObjectNumber(int t, int o) { return 1000 + 10 * t + o; }
@@ -55,8 +65,16 @@ TEST(AuthorisationMatrixTest, EveryRoleTlpOwnerAndMembershipThroughHttps) {
     for (int o = 0; o < 2; ++o) {
       std::optional<model::Tlp> tlp;
       if (t > 0) tlp = static_cast<model::Tlp>(t - 1);
-      auto parsed = model::ParseStixObject(Indicator(ObjectNumber(t, o), "2024-01-01T00:00:00.000Z",
-                                                     tlp, o == 0 ? kAnssiIdentity : kBsiIdentity));
+      std::string json = Indicator(ObjectNumber(t, o), "2024-01-01T00:00:00.000Z", tlp,
+                                   o == 0 ? kAnssiIdentity : kBsiIdentity);
+      if (o == 1) {
+        model::SocmeshMetadata shared;
+        shared.sharing_groups = {"matrix-group"};
+        auto with = model::WithSocmeshMetadata(json, shared);
+        ASSERT_TRUE(with) << with.error().message;
+        json = *with;
+      }
+      auto parsed = model::ParseStixObject(json);
       ASSERT_TRUE(parsed) << parsed.error().message;
       objects.push_back(std::move(*parsed));
     }
@@ -85,7 +103,8 @@ TEST(AuthorisationMatrixTest, EveryRoleTlpOwnerAndMembershipThroughHttps) {
           const std::string id = ObjectId(ObjectNumber(t, o));
           const auto r = Send(*anssi, "GET", objects_path + id + "/", "", token);
           const bool served = r.status == 200 && r.body.find(id) != std::string::npos;
-          const bool expected = row.reads[t][o] == 'Y';
+          const Row& table = member ? kMatrixMember[&row - kMatrix] : row;
+          const bool expected = table.reads[t][o] == 'Y';
           EXPECT_EQ(served, expected)
               << RoleName(row.role) << " tlp#" << t << (o == 0 ? " own" : " other")
               << (member ? " member" : " non-member") << ": " << r.status << " " << r.body;
