@@ -4,19 +4,26 @@
 //
 // Usage: curate_bench [--reps N] [--smoke]
 // Inputs (real data, ../shared/data/feeds): IPsum (120 k IPv4 addresses) for the checks; the IPsum
-// level-4 list (5.3 k indicators; --smoke: level 8, 23) for ingest.
+// level-4 list (5.3 k indicators; --smoke: level 8, 23) for ingest, into a store in clear and into
+// an encrypted store (B13, file key): first ingest, then the same feed again. Rates come from the
+// process's CPU time, which other jobs on a shared machine disturb less than wall time.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <unordered_set>
 #include <vector>
 
+#include "crypto/key.hpp"
 #include "curate/consolidate.hpp"
 #include "curate/local_sources.hpp"
 #include "curate/warninglist.hpp"
@@ -38,6 +45,37 @@ double Median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+struct Timing {
+  double wall = 0;
+  double cpu = 0;  // of the whole process: every thread, user + system
+};
+
+double CpuSeconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
+Timing Measure(const std::function<void()>& f) {
+  const double cpu = CpuSeconds();
+  const auto wall = std::chrono::steady_clock::now();
+  f();
+  return {std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count(),
+          CpuSeconds() - cpu};
+}
+
+double MedianCpu(const std::vector<Timing>& v) {
+  std::vector<double> cpu;
+  for (const Timing& t : v) cpu.push_back(t.cpu);
+  return Median(cpu);
+}
+
+double MedianWall(const std::vector<Timing>& v) {
+  std::vector<double> wall;
+  for (const Timing& t : v) wall.push_back(t.wall);
+  return Median(wall);
+}
+
 double Seconds(const std::function<void()>& f) {
   const auto a = std::chrono::steady_clock::now();
   f();
@@ -55,11 +93,15 @@ std::vector<model::StixObject> Feed(const std::string& file) {
   return std::move(feed->objects);
 }
 
-std::unique_ptr<store::Store> FreshStore(const std::filesystem::path& dir, const char* name) {
-  std::filesystem::remove(dir / name);
+std::unique_ptr<store::Store> FreshStore(const std::filesystem::path& dir, const char* name,
+                                         std::shared_ptr<const crypto::Key> at_rest_key) {
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(dir / (std::string(name) + suffix));
+  }
   store::StoreOptions o;
   o.location = (dir / name).string();
   o.durability = store::Durability::kNormal;
+  o.at_rest_key = std::move(at_rest_key);
   auto s = store::OpenStore(o);
   if (!s) std::exit(1);
   return std::move(*s);
@@ -114,41 +156,63 @@ int main(int argc, char** argv) {
       values.size(), lists->lists().size(), lists_rate / 1e6, hits, set_rate / 1e6,
       set_rate / lists_rate);
 
-  // --- ingest with and without curation ---
+  // --- ingest with and without curation, into a store in clear and an encrypted one ---
   const std::string feed_file = smoke ? SOCMESH_TEST_DATA "/feeds/stamparm-ipsum/levels_8.txt"
                                       : SOCMESH_TEST_DATA "/feeds/stamparm-ipsum/levels_4.txt";
   const auto feed = Feed(feed_file);
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("curate_bench." + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
+  auto key = crypto::Key::Generate((dir / "at-rest.pem").string(), {});
+  if (!key) {
+    std::fprintf(stderr, "curate_bench: %s\n", key.error().message.c_str());
+    return 1;
+  }
+  const auto at_rest_key = std::make_shared<const crypto::Key>(std::move(*key));
   curate::CurateOptions options;
   for (const auto& [id, name] : curate::LocalFeedCreators()) options.local_creators.insert(id);
   options.now = *model::ParseTimestamp("2026-11-24T00:00:00Z");
   options.source = "stamparm-ipsum";
   options.warninglists = &*lists;
-  std::vector<double> t_plain, t_curated, t_replain, t_recurated;
-  for (int r = 0; r < reps; ++r) {
-    auto plain = FreshStore(dir, "plain.db");
-    t_plain.push_back(Seconds([&] { (void)plain->Ingest(feed); }));
-    t_replain.push_back(Seconds([&] { (void)plain->Ingest(feed); }));
-    auto curated = FreshStore(dir, "curated.db");
-    auto once = [&] {
-      auto batch = curate::CurateBatch(feed, *curated, options);
-      if (!batch) std::exit(1);
-      (void)curated->Ingest(batch->objects);
-    };
-    t_curated.push_back(Seconds(once));
-    t_recurated.push_back(Seconds(once));
-  }
-  std::filesystem::remove_all(dir);
   const double n = static_cast<double>(feed.size());
   std::printf(
-      "ingest %zu objects (%s), fresh store: plain %.0f objects/s, curated %.0f objects/s "
-      "(%.2fx the plain time)\n",
-      feed.size(), std::filesystem::path(feed_file).filename().c_str(), n / Median(t_plain),
-      n / Median(t_curated), Median(t_curated) / Median(t_plain));
-  std::printf("re-ingest of the same feed: plain %.0f objects/s, curated %.0f objects/s (%.2fx)\n",
-              n / Median(t_replain), n / Median(t_recurated),
-              Median(t_recurated) / Median(t_replain));
+      "ingest of %zu objects (%s); rates from process CPU time (the machine is shared), "
+      "wall-time ratios in brackets\n",
+      feed.size(), std::filesystem::path(feed_file).filename().c_str());
+  for (const bool encrypted : {false, true}) {
+    std::vector<Timing> plain_first, plain_again, curated_first, curated_again, curate_first,
+        curate_again;
+    for (int r = 0; r < reps; ++r) {
+      auto plain = FreshStore(dir, "plain.db", encrypted ? at_rest_key : nullptr);
+      plain_first.push_back(Measure([&] { (void)plain->Ingest(feed); }));
+      plain_again.push_back(Measure([&] { (void)plain->Ingest(feed); }));
+      auto curated = FreshStore(dir, "curated.db", encrypted ? at_rest_key : nullptr);
+      // Curation alone (CurateBatch) is timed inside the curated ingest it is part of.
+      auto once = [&](std::vector<Timing>& curate_only) {
+        std::optional<Result<curate::CuratedBatch>> batch;
+        curate_only.push_back(
+            Measure([&] { batch.emplace(curate::CurateBatch(feed, *curated, options)); }));
+        if (!*batch) {
+          std::fprintf(stderr, "curate_bench: %s\n", (*batch).error().message.c_str());
+          std::exit(1);
+        }
+        if (!curated->Ingest((**batch).objects)) std::exit(1);
+      };
+      curated_first.push_back(Measure([&] { once(curate_first); }));
+      curated_again.push_back(Measure([&] { once(curate_again); }));
+    }
+    const char* what = encrypted ? "encrypted store" : "store in clear";
+    for (auto [label, plain, curated, curate_only] :
+         {std::tuple{"first ingest", &plain_first, &curated_first, &curate_first},
+          std::tuple{"re-ingest (no-op)", &plain_again, &curated_again, &curate_again}}) {
+      std::printf(
+          "%s, %s: plain %.0f objects/s, curated %.0f objects/s: %.2fx the plain time "
+          "[wall %.2fx]; curation alone %.1f us/object\n",
+          what, label, n / MedianCpu(*plain), n / MedianCpu(*curated),
+          MedianCpu(*curated) / MedianCpu(*plain), MedianWall(*curated) / MedianWall(*plain),
+          MedianCpu(*curate_only) / n * 1e6);
+    }
+  }
+  std::filesystem::remove_all(dir);
   return 0;
 }

@@ -89,8 +89,12 @@ struct CuratedBatch {
   CurateReport report;
 };
 
-// Curates `batch` against `store` (read only here; the caller stores `objects`). Errors: store
-// errors, and kInternal when a rewritten object fails validation (a bug, never the input's fault).
+// Curates `batch` against `store` (read only here; the caller stores `objects`). The store is
+// asked once per batch (Store::ScanByObservables) for the indicators that carry the batch's
+// observables. `batch` must be validated objects (model::ParseStixObject); objects curation
+// derives from them are not parsed again, new versions of stored indicators are. Errors: store
+// errors, kInvalidArgument for confidence options outside 0..100, and kInternal when a rewritten
+// object fails validation (a bug, never the input's fault).
 Result<CuratedBatch> CurateBatch(std::span<const model::StixObject> batch, store::Store& store,
                                  const CurateOptions& options);
 

@@ -17,35 +17,78 @@ namespace {
 
 using model::ObservableKind;
 
-// Network bytes of a normalised IPv4/IPv6 address or CIDR ("10.0.0.0/8"), with its prefix length.
-struct Network {
-  std::string bytes;  // 4 or 16
-  int prefix = 0;
-};
+using Address = WarningList::Address;
 
-std::optional<Network> ParseNetwork(ObservableKind kind, std::string_view value) {
-  const size_t slash = value.find('/');
-  const std::string address(value.substr(0, slash));
-  Network n;
-  const bool v4 = kind == ObservableKind::kIpv4;
-  n.bytes.resize(v4 ? 4 : 16);
-  if (inet_pton(v4 ? AF_INET : AF_INET6, address.c_str(), n.bytes.data()) != 1) {
-    return std::nullopt;
+// A normalised IPv4/IPv6 address or CIDR ("10.0.0.0/8"), parsed without allocating (this runs
+// for every observable of every ingest batch).
+// Dotted-quad IPv4 as inet_pton reads it (four decimal octets, no leading zeros), without the
+// copy into a NUL-terminated buffer that inet_pton needs.
+bool ParseIpv4(std::string_view text, uint8_t* out) {
+  size_t i = 0;
+  for (int octet = 0; octet < 4; ++octet) {
+    if (octet > 0 && (i >= text.size() || text[i++] != '.')) return false;
+    const size_t begin = i;
+    int value = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && i - begin < 3) {
+      value = value * 10 + (text[i++] - '0');
+    }
+    const size_t digits = i - begin;
+    if (digits == 0 || value > 255 || (digits > 1 && text[begin] == '0')) return false;
+    out[octet] = static_cast<uint8_t>(value);
   }
-  n.prefix = v4 ? 32 : 128;
-  if (slash != std::string_view::npos)
-    n.prefix = std::atoi(std::string(value.substr(slash + 1)).c_str());
-  return n;
+  return i == text.size();
 }
 
-uint32_t ToUint32(const std::string& bytes) {
-  return (uint32_t{static_cast<uint8_t>(bytes[0])} << 24) |
-         (uint32_t{static_cast<uint8_t>(bytes[1])} << 16) |
-         (uint32_t{static_cast<uint8_t>(bytes[2])} << 8) | uint32_t{static_cast<uint8_t>(bytes[3])};
+std::optional<Address> ParseNetwork(ObservableKind kind, std::string_view value) {
+  const size_t slash = value.find('/');
+  const std::string_view address = value.substr(0, slash);
+  Address a;
+  a.v6 = kind == ObservableKind::kIpv6;
+  if (!a.v6) {
+    if (!ParseIpv4(address, a.bytes.data())) return std::nullopt;
+  } else {
+    char text[INET6_ADDRSTRLEN + 1];
+    if (address.size() >= sizeof text) return std::nullopt;
+    address.copy(text, address.size());
+    text[address.size()] = '\0';
+    if (inet_pton(AF_INET6, text, a.bytes.data()) != 1) return std::nullopt;
+  }
+  a.prefix = a.v6 ? 128 : 32;
+  if (slash != std::string_view::npos) {
+    int prefix = 0;
+    const std::string_view digits = value.substr(slash + 1);
+    if (digits.empty() || digits.size() > 3) return std::nullopt;
+    for (char c : digits) {
+      if (c < '0' || c > '9') return std::nullopt;
+      prefix = prefix * 10 + (c - '0');
+    }
+    if (prefix > a.prefix) return std::nullopt;
+    a.prefix = prefix;
+  }
+  return a;
 }
 
-std::string Masked(const std::string& bytes, int prefix) {
-  std::string out = bytes;
+uint32_t ToUint32(const Address& a) {
+  return (uint32_t{a.bytes[0]} << 24) | (uint32_t{a.bytes[1]} << 16) | (uint32_t{a.bytes[2]} << 8) |
+         uint32_t{a.bytes[3]};
+}
+
+uint32_t Top16(const Address& a) { return (uint32_t{a.bytes[0]} << 8) | a.bytes[1]; }
+
+void SetTop16(std::vector<uint64_t>& bits, const Address& network) {
+  if (bits.empty()) bits.assign(65536 / 64, 0);
+  const uint32_t first = Top16(network);
+  const uint32_t count = network.prefix >= 16 ? 1 : uint32_t{1} << (16 - network.prefix);
+  for (uint32_t t = first; t < first + count; ++t) bits[t / 64] |= uint64_t{1} << (t % 64);
+}
+
+bool TestTop16(const std::vector<uint64_t>& bits, const Address& a) {
+  const uint32_t t = Top16(a);
+  return !bits.empty() && (bits[t / 64] >> (t % 64) & 1) != 0;
+}
+
+std::string Masked(const Address& a, int prefix) {
+  std::string out(reinterpret_cast<const char*>(a.bytes.data()), 16);
   for (size_t i = 0; i < out.size(); ++i) {
     const int first_bit = static_cast<int>(i) * 8;
     if (first_bit >= prefix) {
@@ -77,13 +120,6 @@ bool LooksLikeIpv4(std::string_view host) {
                                       [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
 }
 
-std::string ExactKey(ObservableKind kind, std::string_view value) {
-  std::string key(model::ObservableKindName(kind));
-  key += '\n';
-  key += value;
-  return key;
-}
-
 Error ListError(std::string_view origin, std::string_view path, std::string_view what) {
   return Error{ErrorCode::kInvalidArgument,
                std::string(origin) + ": " + std::string(path) + ": " + std::string(what)};
@@ -102,13 +138,17 @@ Result<void> WarningList::AddEntry(std::string_view entry) {
           entry.find(':') != std::string_view::npos ? ObservableKind::kIpv6 : ObservableKind::kIpv4;
       auto normal = model::NormalizeObservable(ip, entry);
       if (!normal) return std::unexpected(normal.error());
-      std::optional<Network> n = ParseNetwork(ip, *normal);
+      std::optional<Address> n = ParseNetwork(ip, *normal);
       if (!n) return Fail(ErrorCode::kInternal, "normalised address does not parse");
       bool inserted = false;
       if (ip == ObservableKind::kIpv4) {
-        inserted = v4_[n->prefix].insert(ToUint32(n->bytes)).second;
+        inserted = v4_[n->prefix].insert(ToUint32(*n)).second;
+        SetTop16(v4_top16_, *n);
       } else {
-        inserted = v6_[n->prefix].insert(n->bytes).second;
+        inserted = v6_[n->prefix]
+                       .insert(std::string(reinterpret_cast<const char*>(n->bytes.data()), 16))
+                       .second;
+        SetTop16(v6_top16_, *n);
       }
       if (inserted) ++size_;
       auto& lengths = ip == ObservableKind::kIpv4 ? v4_lengths_ : v6_lengths_;
@@ -130,39 +170,51 @@ Result<void> WarningList::AddEntry(std::string_view entry) {
         return Fail(ErrorCode::kInvalidArgument, "\"" + std::string(entry.substr(0, 80)) +
                                                      "\" is not a recognisable observable");
       }
-      if (exact_.insert(ExactKey(o->kind, o->value)).second) ++size_;
+      const auto kind = static_cast<size_t>(o->kind);
+      if (exact_.size() <= kind) exact_.resize(kind + 1);
+      exact_kinds_ |= uint64_t{1} << kind;
+      if (exact_[kind].insert(std::move(o->value)).second) ++size_;
       return {};
     }
   }
   return Fail(ErrorCode::kInternal, "unknown list kind");
 }
 
-bool WarningList::MatchesAddress(ObservableKind kind, std::string_view value) const {
-  const bool v4 = kind == ObservableKind::kIpv4;
-  if ((v4 ? v4_lengths_ : v6_lengths_).empty()) return false;
-  std::optional<Network> n = ParseNetwork(kind, value);
-  if (!n) return false;
+std::optional<Address> WarningList::AddressOf(const model::Observable& o) {
+  if (o.kind == ObservableKind::kIpv4 || o.kind == ObservableKind::kIpv6) {
+    return ParseNetwork(o.kind, o.value);
+  }
+  if (o.kind == ObservableKind::kUrl) {
+    const std::string_view host = UrlHost(o.value);
+    if (host.find(':') != std::string_view::npos) return ParseNetwork(ObservableKind::kIpv6, host);
+    if (LooksLikeIpv4(host)) return ParseNetwork(ObservableKind::kIpv4, host);
+  }
+  return std::nullopt;
+}
+
+bool WarningList::MatchesAddress(const Address& a) const {
+  if (!TestTop16(a.v6 ? v6_top16_ : v4_top16_, a)) return false;
   // Containment: a listed network of prefix p contains the value when p <= the value's prefix and
   // the value masked to p is that network.
-  if (v4) {
-    const uint32_t address = ToUint32(n->bytes);
+  if (!a.v6) {
+    const uint32_t address = ToUint32(a);
     for (int p : v4_lengths_) {
-      if (p > n->prefix) break;
+      if (p > a.prefix) break;
       const uint32_t mask = p == 0 ? 0 : ~uint32_t{0} << (32 - p);
       if (v4_[p].contains(address & mask)) return true;
     }
     return false;
   }
   for (int p : v6_lengths_) {
-    if (p > n->prefix) break;
-    if (v6_[p].contains(Masked(n->bytes, p))) return true;
+    if (p > a.prefix) break;
+    if (v6_[p].contains(Masked(a, p))) return true;
   }
   return false;
 }
 
 bool WarningList::MatchesName(std::string_view name) const {
   while (true) {
-    if (names_.contains(std::string(name))) return true;
+    if (names_.contains(name)) return true;
     const size_t dot = name.find('.');
     if (dot == std::string_view::npos) return false;
     name.remove_prefix(dot + 1);
@@ -170,24 +222,23 @@ bool WarningList::MatchesName(std::string_view name) const {
 }
 
 bool WarningList::Matches(const model::Observable& o) const {
+  if (kind != WarningListKind::kCidr) return Matches(o, std::nullopt);
+  return Matches(o, AddressOf(o));
+}
+
+bool WarningList::Matches(const model::Observable& o, const std::optional<Address>& address) const {
   if (!enabled) return false;
   switch (kind) {
-    case WarningListKind::kExact:
-      return exact_.contains(ExactKey(o.kind, o.value));
-    case WarningListKind::kCidr:
-      if (o.kind == ObservableKind::kIpv4 || o.kind == ObservableKind::kIpv6) {
-        return (targets & static_cast<uint8_t>(WarningTarget::kAddress)) != 0 &&
-               MatchesAddress(o.kind, o.value);
-      }
-      if (o.kind == ObservableKind::kUrl &&
-          (targets & static_cast<uint8_t>(WarningTarget::kUrlHost)) != 0) {
-        const std::string_view host = UrlHost(o.value);
-        if (host.find(':') != std::string_view::npos) {
-          return MatchesAddress(ObservableKind::kIpv6, host);
-        }
-        if (LooksLikeIpv4(host)) return MatchesAddress(ObservableKind::kIpv4, host);
-      }
-      return false;
+    case WarningListKind::kExact: {
+      const auto k = static_cast<size_t>(o.kind);
+      return (exact_kinds_ >> k & 1) != 0 && exact_[k].contains(o.value);
+    }
+    case WarningListKind::kCidr: {
+      if (!address) return false;
+      const auto needed =
+          o.kind == ObservableKind::kUrl ? WarningTarget::kUrlHost : WarningTarget::kAddress;
+      return (targets & static_cast<uint8_t>(needed)) != 0 && MatchesAddress(*address);
+    }
     case WarningListKind::kDomainSuffix:
       if (o.kind == ObservableKind::kDomain) {
         return (targets & static_cast<uint8_t>(WarningTarget::kDomain)) != 0 &&
@@ -326,9 +377,11 @@ WarningList* WarningLists::Find(std::string_view name) {
 }
 
 std::vector<const WarningList*> WarningLists::Match(const model::Observable& observable) const {
+  // Parsed once for every CIDR list rather than once per list.
+  const std::optional<WarningList::Address> address = WarningList::AddressOf(observable);
   std::vector<const WarningList*> hits;
   for (const WarningList& l : lists_) {
-    if (l.Matches(observable)) hits.push_back(&l);
+    if (l.Matches(observable, address)) hits.push_back(&l);
   }
   return hits;
 }

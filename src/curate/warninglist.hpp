@@ -17,6 +17,8 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -64,9 +66,29 @@ class WarningList {
   // True when `observable` (normalised) is on the list under its targets.
   bool Matches(const model::Observable& observable) const;
 
+  // An IPv4/IPv6 address or network in network byte order: what CIDR lists compare.
+  struct Address {
+    std::array<uint8_t, 16> bytes{};
+    int prefix = 0;
+    bool v6 = false;
+  };
+  // The address `observable` names for CIDR lists: an IP or network, or a URL's IP-literal host;
+  // nullopt otherwise. WarningLists::Match parses it once for all lists.
+  static std::optional<Address> AddressOf(const model::Observable& observable);
+
  private:
-  bool MatchesAddress(model::ObservableKind kind, std::string_view value) const;
+  friend class WarningLists;
+  // Matches with `address` = AddressOf(observable) already known.
+  bool Matches(const model::Observable& observable, const std::optional<Address>& address) const;
+  bool MatchesAddress(const Address& address) const;
   bool MatchesName(std::string_view name) const;
+
+  // Heterogeneous lookup: a std::string_view finds a std::string key without a copy.
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using StringSet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
 
   size_t size_ = 0;
   // CIDR: per prefix length, the set of networks (IPv4 as an integer, IPv6 as 16 bytes in a
@@ -74,8 +96,14 @@ class WarningList {
   std::array<std::unordered_set<uint32_t>, 33> v4_;
   std::array<std::unordered_set<std::string>, 129> v6_;
   std::vector<int> v4_lengths_, v6_lengths_;  // prefix lengths present, for the lookup loop
-  std::unordered_set<std::string> names_;     // domain-suffix
-  std::unordered_set<std::string> exact_;     // "<kind>\n<value>"
+  // Prefilter: bit t set when a listed network overlaps the addresses whose first 16 bits are t.
+  // A listed network that contains a value contains its first address, so a clear bit rules the
+  // value out with one memory read — the common case (most values are on no list).
+  std::vector<uint64_t> v4_top16_, v6_top16_;  // 1024 words each when the family is present
+  StringSet names_;                            // domain-suffix
+  // exact: values by observable kind (index), and which kinds occur at all.
+  std::vector<StringSet> exact_;
+  uint64_t exact_kinds_ = 0;
 };
 
 struct ParsedWarningList {

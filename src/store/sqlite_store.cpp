@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <thread>
 
 #include "store/detail/migrations.hpp"
@@ -19,6 +20,13 @@ namespace detail {
 const char* const kVersionColumns = "seq, id, type, modified, added, revoked, tlp, json, key_id";
 
 namespace {
+
+// Observables per ScanByObservables statement: 3 parameters each (6 while `store encrypt` runs),
+// far below SQLite's limit of 32766 variables, and few enough that sorting a chunk's results is
+// cheap; a batch of thousands of values still needs only a handful of statements.
+constexpr size_t kLookupChunk = 256;
+// Distinct ScanByObservables statements kept prepared (a full chunk and the last, per filter).
+constexpr size_t kLookupStatementCacheSize = 8;
 
 // How long a writer waits for another process's transaction before reporting the store locked.
 constexpr std::chrono::milliseconds kBusyTimeout{10000};
@@ -433,6 +441,114 @@ Result<void> SqliteStore::Scan(const Query& q,
     if (!visit(*v)) break;
   }
   return {};
+}
+
+Result<void> SqliteStore::ScanByObservables(
+    std::span<const model::Observable> observables, const ObservableLookup& lookup,
+    const std::function<bool(size_t, StoredVersion&)>& visit) {
+  if (observables.empty()) return {};
+  // One snapshot for every chunk, unless the caller already holds a transaction.
+  std::optional<Transaction> snapshot;
+  if (sqlite3_get_autocommit(db_.get()) != 0) {
+    auto tx = Transaction::BeginRead(db_);
+    if (!tx) return std::unexpected(tx.error().WithContext(path_));
+    snapshot.emplace(std::move(*tx));
+  }
+  for (size_t first = 0; first < observables.size(); first += kLookupChunk) {
+    const size_t n = std::min(kLookupChunk, observables.size() - first);
+    auto more = ScanObservableChunk(observables.subspan(first, n), first, lookup, visit);
+    if (!more) return std::unexpected(more.error());
+    if (!*more) break;
+  }
+  return {};
+}
+
+Result<bool> SqliteStore::ScanObservableChunk(
+    std::span<const model::Observable> chunk, size_t first, const ObservableLookup& lookup,
+    const std::function<bool(size_t, StoredVersion&)>& visit) {
+  // While `store encrypt` runs, objects not converted yet are indexed by their values in clear
+  // and converted ones by blind values (and in clear until the end): both forms are asked for.
+  const bool both_forms = cipher_ != nullptr && converting_;
+  // The wanted values drive the join (CROSS JOIN fixes the loop order in SQLite): one seek into
+  // the (kind, value, seq) index each, then the row by seq, then the current-version check through
+  // UNIQUE(id, modified) — the plan of Scan with one observable, without a statement per value.
+  // Anonymous parameters, numbered by position: SQLite looks numbered names (?NNN) up in a list
+  // while compiling, quadratic in their count.
+  std::string sql = "WITH wanted (i, kind, value) AS (VALUES ";
+  const size_t rows = chunk.size() * (both_forms ? 2 : 1);
+  int next = 1;
+  for (size_t r = 0; r < rows; ++r, next += 3) sql += r == 0 ? "(?,?,?)" : ",(?,?,?)";
+  sql +=
+      ") SELECT v.seq, v.id, v.type, v.modified, v.added, v.revoked, v.tlp, v.json, v.key_id, w.i "
+      "FROM wanted w CROSS JOIN observables o CROSS JOIN object_versions v "
+      "WHERE o.kind = w.kind AND o.value = w.value AND v.seq = o.seq";
+  const int first_type = next;
+  if (!lookup.types.empty()) {
+    sql += " AND +v.type IN (";
+    for (size_t t = 0; t < lookup.types.size(); ++t) sql += t == 0 ? "?" : ",?";
+    sql += ")";
+  }
+  if (!lookup.include_revoked) sql += " AND v.revoked = 0";
+  sql += " AND v.modified = (SELECT max(c.modified) FROM object_versions c WHERE c.id = v.id)";
+  if (both_forms) sql += " GROUP BY w.i, v.seq";  // a converted object is under both forms
+  sql += " ORDER BY w.i, v.seq";
+
+  // Taken out of the cache while in use (a visitor may look up again), put back on every path.
+  struct Cached {
+    std::unordered_map<std::string, Statement>& cache;
+    std::string sql;
+    Statement stmt;
+    ~Cached() {
+      stmt.Reset();
+      if (cache.size() >= kLookupStatementCacheSize) cache.clear();
+      cache.insert_or_assign(std::move(sql), std::move(stmt));
+    }
+  };
+  auto node = lookup_statements_.extract(sql);
+  Statement stmt;
+  if (node) {
+    stmt = std::move(node.mapped());
+  } else {
+    auto prepared = Statement::Prepare(db_.get(), sql);
+    if (!prepared) return std::unexpected(prepared.error().WithContext(path_));
+    stmt = std::move(*prepared);
+  }
+  Cached cached{lookup_statements_, std::move(sql), std::move(stmt)};
+  Statement& s = cached.stmt;
+
+  std::vector<std::string> blind(cipher_ ? chunk.size() : 0);  // bound without copies: kept here
+  next = 1;
+  for (size_t k = 0; k < chunk.size(); ++k) {
+    const model::Observable& o = chunk[k];
+    const auto index = static_cast<int64_t>(first + k);
+    const auto kind = static_cast<int64_t>(o.kind);
+    s.BindInt(next, index).BindInt(next + 1, kind);
+    if (cipher_) {
+      auto b = cipher_->BlindObservable(o);
+      if (!b) return std::unexpected(b.error().WithContext(path_));
+      blind[k] = std::move(*b);
+      s.BindBlob(next + 2, AsBytes(blind[k]));
+      next += 3;
+      if (both_forms) {
+        s.BindInt(next, index).BindInt(next + 1, kind).BindText(next + 2, o.value);
+        next += 3;
+      }
+    } else {
+      s.BindText(next + 2, o.value);
+      next += 3;
+    }
+  }
+  for (size_t t = 0; t < lookup.types.size(); ++t) {
+    s.BindText(first_type + static_cast<int>(t), lookup.types[t]);
+  }
+  while (true) {
+    auto row = s.Step();
+    if (!row) return std::unexpected(row.error().WithContext(path_));
+    if (!*row) return true;
+    auto v = Read(s, "");
+    if (!v) return std::unexpected(v.error());
+    if (!visit(static_cast<size_t>(s.ColumnInt(9)), *v)) return false;
+  }
 }
 
 Result<StoreStats> SqliteStore::Stats() {

@@ -17,6 +17,24 @@ std::string DefaultStoreLocation() {
          "/.local/share/socmesh/store.db";
 }
 
+Result<void> Store::ScanByObservables(std::span<const model::Observable> observables,
+                                      const ObservableLookup& lookup,
+                                      const std::function<bool(size_t, StoredVersion&)>& visit) {
+  bool more = true;
+  for (size_t i = 0; i < observables.size() && more; ++i) {
+    Query q;
+    q.observable = observables[i];
+    q.types = lookup.types;
+    q.include_revoked = lookup.include_revoked;
+    auto scanned = Scan(q, [&](const StoredVersion& v) {
+      StoredVersion copy = v;  // Scan lends its rows; visit may keep this one
+      return more = visit(i, copy);
+    });
+    if (!scanned) return scanned;
+  }
+  return {};
+}
+
 Result<std::unique_ptr<Store>> OpenStore(const StoreOptions& options) {
   std::string location = options.location.empty() ? DefaultStoreLocation() : options.location;
   if (location.starts_with("postgresql://") || location.starts_with("postgres://")) {

@@ -83,6 +83,12 @@ struct Query {
   size_t limit = 0;  // 0: no limit
 };
 
+// Filters for ScanByObservables. Empty fields do not filter.
+struct ObservableLookup {
+  std::vector<std::string> types;
+  bool include_revoked = true;
+};
+
 struct StoreStats {
   int64_t object_versions = 0;  // stored versions
   int64_t objects = 0;          // distinct ids
@@ -141,6 +147,19 @@ class Store {
   // size.
   virtual Result<void> Scan(const Query& query,
                             const std::function<bool(const StoredVersion&)>& visit) = 0;
+
+  // The current versions of the objects that carry any of `observables` (normalised), looked up
+  // together: what ingest-time curation asks for a whole batch, where one Scan per observable
+  // costs a query each. Calls `visit(i, version)` once per pair (observables[i], current version
+  // carrying it): grouped by i in ascending order, each group in insertion order (seq); an object
+  // carrying several of the observables is visited once for each. Stops early when `visit` returns
+  // false; `visit` may move from the version it is given (it is not used again). In an encrypted
+  // store the values are looked up through their blind index. `visit` must not write to the store.
+  // The default runs one Scan per observable; the SQLite backend overrides it with one statement
+  // per chunk of values, all read from one snapshot.
+  virtual Result<void> ScanByObservables(std::span<const model::Observable> observables,
+                                         const ObservableLookup& lookup,
+                                         const std::function<bool(size_t, StoredVersion&)>& visit);
 
   virtual Result<StoreStats> Stats() = 0;
 

@@ -8,12 +8,15 @@
 #include <string>
 
 #include "common/test_data.hpp"
+#include "curate/detail/object_json.hpp"
 #include "curate/local_sources.hpp"
 #include "formats/csv/feed_config.hpp"
 #include "formats/csv/feed_import.hpp"
 #include "formats/misp/misp_import.hpp"
 #include "formats/text/text_import.hpp"
 #include "model/bundle.hpp"
+#include "model/canonical_json.hpp"
+#include "model/pattern.hpp"
 #include "model/socmesh_extension.hpp"
 
 namespace socmesh::curate {
@@ -355,6 +358,215 @@ TEST_F(ConsolidateTest, FlagsOnPeersIndicatorsAreReportedNotWritten) {
   EXPECT_EQ(curated->report.flag_not_written, 1u);
   ASSERT_EQ(curated->objects.size(), 1u);
   EXPECT_EQ(curated->objects[0].canonical_json, batch[0].canonical_json);
+}
+
+// Curation builds the objects it derives from batch indicators without parsing them again (issue
+// 3 item 2): each must be exactly what model::ParseStixObject makes of its JSON, and the socmesh
+// extension spliced into the text exactly what model::WithSocmeshMetadata writes.
+void ExpectSameAsFullParse(const model::StixObject& o) {
+  auto parsed = model::ParseStixObject(o.canonical_json);
+  ASSERT_TRUE(parsed) << parsed.error().message << "\n" << o.canonical_json;
+  EXPECT_EQ(parsed->canonical_json, o.canonical_json);  // canonical (RFC 8785) as it stands
+  EXPECT_EQ(parsed->digest, o.digest) << o.id;
+  EXPECT_EQ(parsed->type, o.type);
+  EXPECT_EQ(parsed->id, o.id);
+  EXPECT_EQ(parsed->category, o.category);
+  EXPECT_EQ(parsed->spec_version, o.spec_version);
+  EXPECT_EQ(parsed->created, o.created);
+  EXPECT_EQ(parsed->modified, o.modified);
+  EXPECT_EQ(parsed->created_by_ref, o.created_by_ref);
+  EXPECT_EQ(parsed->revoked, o.revoked);
+  EXPECT_EQ(parsed->confidence, o.confidence) << o.id;
+  EXPECT_EQ(parsed->valid_until, o.valid_until);
+  EXPECT_EQ(parsed->tlp, o.tlp);
+  EXPECT_EQ(parsed->observables, o.observables);
+  auto meta = model::ReadSocmeshMetadata(o.canonical_json);
+  ASSERT_TRUE(meta) << meta.error().message;
+  if (*meta) {
+    EXPECT_EQ(*model::WithSocmeshMetadata(o.canonical_json, **meta), o.canonical_json);
+  }
+}
+
+TEST_F(ConsolidateTest, DerivedObjectsAreWhatAFullParseGives) {
+  auto lists = WarningLists::LoadDirectory(DefaultWarningListDir());
+  ASSERT_TRUE(lists) << lists.error().message;
+  options_.warninglists = &*lists;
+  std::vector<std::vector<model::StixObject>> batches = {
+      Feed("feeds/stamparm-ipsum/levels_8.txt", "ipsum"),
+      Feed("feeds/eset-hash-lists/turla_samples.sha1", "plain"),
+      Text("text/eset-malware-ioc-reports/turla.README.adoc"),
+      {Parse(LocalIndicator("77777777-7777-4777-8777-777777777772", "[ipv4-addr:value = '8.8.8.8']",
+                            R"(,"confidence":90,"labels":["c2"])")),
+       Parse(LocalIndicator("77777777-7777-4777-8777-777777777773",
+                            "[domain-name:value = 'login.microsoftonline.com']")),
+       Parse(LocalIndicator("77777777-7777-4777-8777-777777777775",
+                            "[ipv4-addr:value = '8.8.8.8' OR ipv4-addr:value = '192.9.135.73']"))},
+  };
+  size_t derived = 0;
+  for (const auto& batch : batches) {
+    options_.source = "source-" + std::to_string(derived);
+    auto curated = CurateBatch(batch, *store_, options_);
+    ASSERT_TRUE(curated) << curated.error().message;
+    for (const auto& o : curated->objects) ExpectSameAsFullParse(o);
+    derived += curated->objects.size();
+    ASSERT_TRUE(store_->Ingest(curated->objects));
+  }
+  EXPECT_GT(derived, 400u);
+}
+
+// Every Store call but ScanByObservables forwarded: the base class then answers it with one Scan
+// per observable, the behaviour the batched SQLite query must reproduce.
+class OneQueryPerObservableStore final : public store::Store {
+ public:
+  explicit OneQueryPerObservableStore(store::Store& inner) : inner_(inner) {}
+  Result<store::IngestOutcome> Ingest(std::span<const model::StixObject> batch) override {
+    return inner_.Ingest(batch);
+  }
+  Result<std::vector<store::StoredVersion>> GetVersions(std::string_view id) override {
+    return inner_.GetVersions(id);
+  }
+  Result<store::StoredVersion> GetCurrent(std::string_view id) override {
+    return inner_.GetCurrent(id);
+  }
+  Result<void> Scan(const store::Query& query,
+                    const std::function<bool(const store::StoredVersion&)>& visit) override {
+    ++scans;
+    return inner_.Scan(query, visit);
+  }
+  Result<store::StoreStats> Stats() override { return inner_.Stats(); }
+  size_t scans = 0;
+
+ private:
+  store::Store& inner_;
+};
+
+TEST_F(ConsolidateTest, BatchedStoreLookupCuratesAsOneQueryPerIndicator) {
+  store::StoreOptions o;
+  o.location = (dir_.path() / "reference.db").string();
+  auto reference_store = store::OpenStore(o);
+  ASSERT_TRUE(reference_store);
+  OneQueryPerObservableStore reference(**reference_store);
+  // Text imports mint random ids: imported once, the same objects go to both stores.
+  const auto text = Text("text/eset-malware-ioc-reports/turla.README.adoc");
+  formats::csv::FeedImportOptions later;
+  later.fallback_time = T("2026-11-22T00:00:00Z");
+  auto ipsum_later = formats::csv::ImportFeed(
+      testing::ReadFile(testing::DataPath("feeds/stamparm-ipsum/levels_8.txt")),
+      *formats::csv::FindFeedPreset("ipsum"), later);
+  ASSERT_TRUE(ipsum_later);
+  const std::vector<std::pair<std::string, std::vector<model::StixObject>>> batches = {
+      {"plain:turla_samples.sha1", Feed("feeds/eset-hash-lists/turla_samples.sha1", "plain")},
+      {"text:turla.README.adoc", text},
+      {"text:turla.README.adoc", text},
+      {"stamparm-ipsum", Feed("feeds/stamparm-ipsum/levels_8.txt", "ipsum")},
+      {"stamparm-ipsum", ipsum_later->objects},
+      {"stamparm-ipsum", ipsum_later->objects},  // now against two versions of each
+  };
+  for (const auto& [source, batch] : batches) {
+    options_.source = source;
+    auto batched = CurateBatch(batch, *store_, options_);
+    const size_t scans_before = reference.scans;
+    auto one_by_one = CurateBatch(batch, reference, options_);
+    ASSERT_TRUE(batched && one_by_one);
+    EXPECT_GT(reference.scans, scans_before);
+    ASSERT_EQ(batched->objects.size(), one_by_one->objects.size()) << source;
+    for (size_t i = 0; i < batched->objects.size(); ++i) {
+      EXPECT_EQ(batched->objects[i].canonical_json, one_by_one->objects[i].canonical_json);
+    }
+    EXPECT_EQ(batched->report.consolidated, one_by_one->report.consolidated);
+    EXPECT_EQ(batched->report.new_versions, one_by_one->report.new_versions);
+    EXPECT_EQ(batched->report.unchanged, one_by_one->report.unchanged);
+    EXPECT_EQ(batched->report.merged, one_by_one->report.merged);
+    ASSERT_TRUE(store_->Ingest(batched->objects));
+    ASSERT_TRUE(reference.Ingest(one_by_one->objects));
+  }
+}
+
+// IsSingleComparisonPattern recognises the importers' `[type:path = 'value']` without the parser;
+// on everything else it must agree with the parser's answer.
+bool ParserSaysSingleComparison(std::string_view pattern) {
+  auto parsed = model::ParsePattern(pattern);
+  if (!parsed) return false;
+  const auto& root = parsed->observation_nodes[parsed->root];
+  if (root.kind != model::PatternObservationNode::Kind::kLeaf || parsed->comparisons.size() != 1) {
+    return false;
+  }
+  const auto& c = parsed->comparisons.front();
+  return c.op == model::PatternOperator::kEqual && !c.negated && c.values.size() == 1;
+}
+
+TEST_F(ConsolidateTest, PatternShortcutAgreesWithTheParser) {
+  std::vector<std::string> patterns = {
+      "[ipv4-addr:value = '1.2.3.4']",
+      "[ipv4-addr:value='1.2.3.4']",
+      "[ipv4-addr:value   =   '1.2.3.4']",
+      "[file:hashes.'SHA-256' = 'aa']",
+      "[file:hashes.md5 = 'd41d8cd98f00b204e9800998ecf8427e']",
+      "[url:value = 'http://x.example/?q=\\'a']",
+      "[url:value = 'C:\\\\temp']",
+      "[x-acme-widget:some_prop.sub_prop = '']",
+      "[ipv4-addr:value = '1.2.3.4'] ",
+      "[ipv4-addr:value = '1.2.3.4' ]",
+      "[ipv4-addr:value = '1.2.3.4']]",
+      "[ipv4-addr:value = '1.2.3.4' OR ipv4-addr:value = '5.6.7.8']",
+      "[ipv4-addr:value = '1.2.3.4'] AND [ipv4-addr:value = '5.6.7.8']",
+      "[ipv4-addr:value = '1.2.3.4'] WITHIN 5 SECONDS",
+      "[ipv4-addr:value = t'2020-01-01T00:00:00Z']",
+      "[ipv4-addr:value = 5]",
+      "[ipv4-addr:value LIKE '1.2.%']",
+      "[-bad:value = 'x']",
+      "[bad-:value = 'x']",
+      "[Ipv4-addr:value = 'x']",
+      "[ipv4-addr:Value = 'x']",
+      "[ipv4-addr:1value = 'x']",
+      "[ipv4-addr:value. = 'x']",
+      "[ipv4-addr:value = 'x",
+      "[domain-name:value = 'bücher.example']",
+      "",
+      "[",
+  };
+  for (const char* file : {"feeds/stamparm-ipsum/levels_8.txt"}) {
+    for (const auto& o : Feed(file, "ipsum")) {
+      auto f = detail::ReadIndicatorFields(o.canonical_json);
+      if (f && !f->pattern.empty()) patterns.push_back(f->pattern);
+    }
+  }
+  for (const auto& o : Text("text/eset-malware-ioc-reports/turla.README.adoc")) {
+    auto f = detail::ReadIndicatorFields(o.canonical_json);
+    if (f && !f->pattern.empty()) patterns.push_back(f->pattern);
+  }
+  ASSERT_GT(patterns.size(), 100u);
+  for (const auto& p : patterns) {
+    EXPECT_EQ(IsSingleComparisonPattern(p), ParserSaysSingleComparison(p)) << p;
+  }
+}
+
+// The splice that adds the socmesh extension to an object's canonical text without re-parsing.
+TEST(ObjectJsonTest, InsertCanonicalPropertyKeepsJcsOrder) {
+  const std::string value = R"({"k":[1,"]"]})";
+  for (const std::string json : {
+           R"({})",
+           R"({"a":1,"z":2})",
+           R"({"z":{"y":"}"}})",
+           R"({"a":{"x":"}"},"b":[1,"]",{"c":"\""}]})",
+           R"({"e\"x":1,"ex":2,"extension":3,"extensions_more":4,"f":5})",
+           R"({"e\\x":1,"é":2})",
+           R"({"a":"\u0001","extensiona":true})",
+       }) {
+    auto inserted = detail::InsertCanonicalProperty(json, "extensions", value);
+    ASSERT_TRUE(inserted.has_value()) << json;
+    // The reference: JCS re-sorts a property put anywhere.
+    auto reference =
+        model::CanonicalizeJson(json == "{}" ? "{\"extensions\":" + value + "}"
+                                             : "{\"extensions\":" + value + "," + json.substr(1));
+    ASSERT_TRUE(reference) << reference.error().message;
+    EXPECT_EQ(*inserted, *reference) << json;
+  }
+  EXPECT_FALSE(detail::InsertCanonicalProperty(R"({"extensions":{}})", "extensions", value));
+  EXPECT_FALSE(detail::InsertCanonicalProperty(R"({"a":1})", "Extensions", value));
+  EXPECT_FALSE(detail::InsertCanonicalProperty(R"([1])", "extensions", value));
+  EXPECT_FALSE(detail::InsertCanonicalProperty(R"({"a":1)", "extensions", value));
+  EXPECT_FALSE(detail::InsertCanonicalProperty(R"({"a":"1})", "extensions", value));
 }
 
 }  // namespace

@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <random>
 #include <sstream>
 #include <string>
 
@@ -167,6 +172,85 @@ TEST(WarningListParseTest, ExactListsClassifyEntriesAndDisabledListsMatchNothing
   EXPECT_FALSE(l.Matches({K::kEmail, "Abuse@example.org"}));  // local parts are case-sensitive
   l.enabled = false;
   EXPECT_FALSE(l.Matches({K::kMd5, "d41d8cd98f00b204e9800998ecf8427e"}));
+}
+
+// CIDR lists answer from a /16 prefilter and per-length hash sets; the reference here is the
+// definition: some listed network contains the value (its prefix is not longer than the value's,
+// and they agree on its bits). Random networks of every length, values near and inside them.
+struct Net {
+  std::array<uint8_t, 16> bytes{};
+  int prefix = 0;
+  bool v6 = false;
+};
+
+std::string Text(const Net& n) {
+  char text[INET6_ADDRSTRLEN];
+  inet_ntop(n.v6 ? AF_INET6 : AF_INET, n.bytes.data(), text, sizeof text);
+  return std::string(text) + "/" + std::to_string(n.prefix);
+}
+
+Net Masked(Net n) {
+  for (int bit = n.prefix; bit < (n.v6 ? 128 : 32); ++bit) {
+    n.bytes[bit / 8] = static_cast<uint8_t>(n.bytes[bit / 8] & ~(0x80 >> (bit % 8)));
+  }
+  return n;
+}
+
+bool Contains(const Net& outer, const Net& inner) {
+  if (outer.v6 != inner.v6 || outer.prefix > inner.prefix) return false;
+  Net cut = inner;
+  cut.prefix = outer.prefix;
+  return Masked(cut).bytes == outer.bytes;
+}
+
+TEST(WarningListTest, CidrLookupAgreesWithContainmentEverywhere) {
+  std::mt19937 random(20261124);
+  auto random_net = [&](bool v6) {
+    Net n;
+    n.v6 = v6;
+    for (int i = 0; i < (v6 ? 16 : 4); ++i) n.bytes[i] = static_cast<uint8_t>(random());
+    // Short prefixes are rare in lists but exercise the prefilter's ranges.
+    n.prefix = static_cast<int>(random() % ((v6 ? 128 : 32) + 1));
+    return Masked(n);
+  };
+  WarningList list;
+  list.kind = WarningListKind::kCidr;
+  list.targets = static_cast<uint8_t>(WarningTarget::kAddress);
+  std::vector<Net> listed;
+  for (int i = 0; i < 300; ++i) {
+    Net n = random_net(i % 2 == 1);
+    if (n.prefix < 4) continue;  // a /0../3 would contain most values: keep the test selective
+    ASSERT_TRUE(list.AddEntry(Text(n))) << Text(n);
+    listed.push_back(n);
+  }
+  size_t hits = 0;
+  for (int i = 0; i < 20000; ++i) {
+    Net value;
+    if (i % 2 == 0) {
+      value = random_net(i % 4 == 0);
+    } else {
+      // Near or inside a listed network: its bits with random host bits and a random prefix.
+      value = listed[random() % listed.size()];
+      const int width = value.v6 ? 128 : 32;
+      for (int bit = 0; bit < width; ++bit) {
+        const bool keep = bit < value.prefix && random() % 64 != 0;
+        if (!keep && bit >= value.prefix) {
+          if (random() % 2) value.bytes[bit / 8] |= static_cast<uint8_t>(0x80 >> (bit % 8));
+        }
+      }
+      value.prefix = static_cast<int>(random() % (width + 1));
+      value = Masked(value);
+    }
+    const bool expected =
+        std::any_of(listed.begin(), listed.end(), [&](const Net& n) { return Contains(n, value); });
+    const std::string text = Text(value);
+    auto normal = model::NormalizeObservable(value.v6 ? K::kIpv6 : K::kIpv4, text);
+    ASSERT_TRUE(normal) << text;
+    EXPECT_EQ(list.Matches({value.v6 ? K::kIpv6 : K::kIpv4, *normal}), expected) << text;
+    hits += expected;
+  }
+  EXPECT_GT(hits, 2000u);  // both answers are well represented
+  EXPECT_LT(hits, 18000u);
 }
 
 }  // namespace

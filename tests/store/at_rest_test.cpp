@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <string>
@@ -293,6 +294,60 @@ TEST_F(AtRestTest, BlindIndexAnswersEqualityLookups) {
   ASSERT_EQ(r->rejected.size(), 1u);
   EXPECT_EQ(r->rejected[0].error.code, ErrorCode::kConflict);
   EXPECT_EQ(s->GetCurrent(IndicatorId("000000000003"))->json, batch[3].canonical_json);
+}
+
+// The batched lookup of curation (issue 3) goes through the same blinding as Scan: blind values
+// find their objects, and while `store encrypt` runs both forms are asked for, each object once.
+TEST_F(AtRestTest, BatchedObservableLookupGoesThroughTheBlindIndex) {
+  auto lookup = [](Store& s, const std::vector<model::Observable>& values) {
+    std::vector<std::pair<size_t, std::string>> out;
+    auto r = s.ScanByObservables(values, ObservableLookup{}, [&](size_t i, const StoredVersion& v) {
+      out.emplace_back(i, v.id);
+      return true;
+    });
+    EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message);
+    return out;
+  };
+  auto ip = [](const std::string& value) {
+    return model::Observable{model::ObservableKind::kIpv4, value};
+  };
+  {
+    auto s = Open(FileKey("k.pem"));
+    ASSERT_EQ(s->Ingest(std::vector{
+                            Indicator("000000000001", "2021-01-01T00:00:00.000Z", "192.0.2.1"),
+                            Indicator("000000000001", "2023-01-01T00:00:00.000Z", "192.0.2.3"),
+                            Indicator("000000000002", "2022-01-01T00:00:00.000Z", "192.0.2.1"),
+                        })
+                  ->inserted,
+              3u);
+    EXPECT_EQ(lookup(*s, {ip("192.0.2.9"), ip("192.0.2.1"), ip("192.0.2.3")}),
+              (std::vector<std::pair<size_t, std::string>>{{1, IndicatorId("000000000002")},
+                                                           {2, IndicatorId("000000000001")}}));
+  }
+
+  // Half-way through encrypting a store in clear.
+  std::filesystem::remove(path_);
+  const auto objects = ManyIndicators(60, "2022-01-01T00:00:00.000Z");
+  {
+    StoreOptions plain;
+    plain.location = path_;
+    ASSERT_TRUE((*OpenStore(plain))->Ingest(objects).has_value());
+  }
+  auto s = Open(FileKey("k2.pem"), /*encrypt_existing=*/true);
+  ReencryptOptions slice;
+  slice.batch_rows = 25;
+  slice.max_batches = 1;
+  ASSERT_TRUE(s->Reencrypt(slice).has_value());
+  ASSERT_TRUE(s->GetAtRestStatus()->converting);
+  std::vector<model::Observable> values;
+  for (int i = 0; i < 60; ++i) values.push_back(ip("203.0.113." + std::to_string(i)));
+  const auto found = lookup(*s, values);
+  ASSERT_EQ(found.size(), 60u);
+  for (size_t i = 0; i < found.size(); ++i) {
+    EXPECT_EQ(found[i], std::make_pair(i, objects[i].id));
+  }
+  ASSERT_TRUE(s->Reencrypt({})->done);
+  EXPECT_EQ(lookup(*s, values), found);
 }
 
 TEST_F(AtRestTest, TamperedSwappedOrRelabelledRowsFailVerification) {

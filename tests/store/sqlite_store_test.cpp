@@ -2,6 +2,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -279,6 +280,104 @@ TEST_F(SqliteStoreTest, NoOpsAndConflictsLeaveTheObservableIndexAlone) {
   q.observable = conflicting.observables[0];
   EXPECT_TRUE(ScanAll(*s, q).empty());
   EXPECT_EQ(s->GetCurrent(a.id)->json, a.canonical_json);
+}
+
+// (observable index, id) of each visit of ScanByObservables.
+using Visits = std::vector<std::pair<size_t, std::string>>;
+
+Result<Visits> LookUp(Store& s, const std::vector<model::Observable>& values,
+                      const ObservableLookup& lookup, bool batched = true) {
+  Visits out;
+  int64_t last_seq = 0;
+  size_t last_index = 0;
+  auto visit = [&](size_t i, const StoredVersion& v) {
+    // Grouped by observable in input order, each group in insertion order.
+    EXPECT_TRUE(out.empty() || i > last_index || (i == last_index && v.seq > last_seq))
+        << i << " " << v.id;
+    last_index = i;
+    last_seq = v.seq;
+    out.emplace_back(i, v.id);
+    return true;
+  };
+  // The base class's answer (one Scan per observable) is the reference for the batched query.
+  auto r = batched ? s.ScanByObservables(values, lookup, visit)
+                   : s.Store::ScanByObservables(values, lookup, visit);
+  if (!r) return std::unexpected(r.error());
+  return out;
+}
+
+std::string Id(const std::string& type, const std::string& uuid_tail) {
+  return type + "--8e2e2d2b-17d4-4cbf-938f-" + uuid_tail;
+}
+
+// Curation looks up a whole ingest batch at once (issue 3, B2b): one query per chunk of values
+// must answer exactly what one Scan per value answers.
+TEST_F(SqliteStoreTest, ScanByObservablesFindsTheCurrentCarriersOfEveryValue) {
+  auto s = Open();
+  const model::Observable ip1{model::ObservableKind::kIpv4, "192.0.2.1"};
+  const model::Observable ip3{model::ObservableKind::kIpv4, "192.0.2.3"};
+  ASSERT_TRUE(s->Ingest(std::vector{
+      Indicator("000000000001", "2021-01-01T00:00:00.000Z", "192.0.2.1"),
+      Indicator("000000000001", "2023-01-01T00:00:00.000Z", "192.0.2.3"),  // moved on to .3
+      Indicator("000000000002", "2021-01-01T00:00:00.000Z", "192.0.2.1"),
+      Indicator("000000000003", "2021-01-01T00:00:00.000Z", "192.0.2.1", /*revoked=*/true),
+  }));
+  ASSERT_TRUE(s->Ingest(std::vector{Object("malware", "000000000004", 1000, {ip1, ip3})}));
+  const std::vector<model::Observable> values = {
+      ip3,
+      {model::ObservableKind::kIpv4, "192.0.2.99"},
+      ip1,
+      ip1,
+      {model::ObservableKind::kDomain, "192.0.2.1"}};  // same text, other kind: no match
+
+  ObservableLookup indicators;
+  indicators.types = {"indicator"};
+  auto found = LookUp(*s, values, indicators);
+  ASSERT_TRUE(found.has_value()) << found.error().message;
+  EXPECT_EQ(*found, (Visits{{0, Id("indicator", "000000000001")},
+                            {2, Id("indicator", "000000000002")},
+                            {2, Id("indicator", "000000000003")},
+                            {3, Id("indicator", "000000000002")},
+                            {3, Id("indicator", "000000000003")}}));
+  indicators.include_revoked = false;
+  EXPECT_EQ(*LookUp(*s, values, indicators), (Visits{{0, Id("indicator", "000000000001")},
+                                                     {2, Id("indicator", "000000000002")},
+                                                     {3, Id("indicator", "000000000002")}}));
+  // No type filter: the malware object carries both values and is visited for each.
+  auto any = LookUp(*s, {ip1, ip3}, ObservableLookup{});
+  ASSERT_TRUE(any.has_value());
+  EXPECT_EQ(*any, (Visits{{0, Id("indicator", "000000000002")},
+                          {0, Id("indicator", "000000000003")},
+                          {0, Id("malware", "000000000004")},
+                          {1, Id("indicator", "000000000001")},
+                          {1, Id("malware", "000000000004")}}));
+  EXPECT_TRUE(LookUp(*s, {}, ObservableLookup{})->empty());
+
+  size_t visits = 0;
+  ASSERT_TRUE(s->ScanByObservables(values, ObservableLookup{}, [&](size_t, const StoredVersion&) {
+    ++visits;
+    return false;
+  }));
+  EXPECT_EQ(visits, 1u);
+
+  // Across chunk boundaries (hundreds of values), the same answer as one Scan per value; a
+  // read-only store answers too.
+  std::vector<model::StixObject> many;
+  std::vector<model::Observable> wanted;
+  for (int i = 0; i < 700; ++i) {
+    char tail[13];
+    std::snprintf(tail, sizeof tail, "%012d", 1000 + i);
+    const std::string ip = "10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250);
+    if (i % 3 != 0) many.push_back(Indicator(tail, "2022-01-01T00:00:00.000Z", ip));
+    wanted.push_back({model::ObservableKind::kIpv4, ip});
+  }
+  ASSERT_EQ(s->Ingest(many)->inserted, many.size());
+  s.reset();
+  s = Open(/*read_only=*/true);
+  auto batched = LookUp(*s, wanted, indicators);
+  ASSERT_TRUE(batched.has_value()) << batched.error().message;
+  EXPECT_EQ(batched->size(), many.size());
+  EXPECT_EQ(*batched, *LookUp(*s, wanted, indicators, /*batched=*/false));
 }
 
 TEST_F(SqliteStoreTest, ScanByTypesAndAddedAfterStreamsInInsertionOrder) {

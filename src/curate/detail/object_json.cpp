@@ -46,6 +46,88 @@ std::string JsonStringList(const std::vector<std::string>& items) {
   return w.Take();
 }
 
+namespace {
+
+// The end of the JSON string starting at json[pos] == '"' (the index after its closing quote), or
+// npos.
+size_t SkipString(std::string_view json, size_t pos) {
+  for (size_t i = pos + 1; i < json.size(); ++i) {
+    if (json[i] == '\\') {
+      ++i;
+    } else if (json[i] == '"') {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// The end of the JSON value starting at json[pos] (the index of the ',' or '}' after it at the
+// same depth), or npos.
+size_t SkipValue(std::string_view json, size_t pos) {
+  int depth = 0;
+  while (pos < json.size()) {
+    const char c = json[pos];
+    if (c == '"') {
+      pos = SkipString(json, pos);
+      if (pos == std::string_view::npos) return pos;
+      continue;
+    }
+    if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (depth == 0) return pos;
+      --depth;
+    } else if (c == ',' && depth == 0) {
+      return pos;
+    }
+    ++pos;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+std::optional<std::string> InsertCanonicalProperty(std::string_view json, std::string_view key,
+                                                   std::string_view raw_value) {
+  if (json.size() < 2 || json.front() != '{' || json.back() != '}') return std::nullopt;
+  if (key.empty() || !std::all_of(key.begin(), key.end(),
+                                  [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; })) {
+    return std::nullopt;
+  }
+  auto insert_at = [&](size_t pos, bool comma_before) {
+    std::string out;
+    out.reserve(json.size() + key.size() + raw_value.size() + 4);
+    out.append(json.substr(0, pos));
+    if (comma_before) out += ',';
+    out += '"';
+    out.append(key);
+    out += "\":";
+    out.append(raw_value);
+    if (!comma_before) out += ',';
+    out.append(json.substr(pos));
+    return out;
+  };
+  if (json == "{}") return "{\"" + std::string(key) + "\":" + std::string(raw_value) + "}";
+  size_t pos = 1;
+  while (true) {
+    if (pos >= json.size() || json[pos] != '"') return std::nullopt;
+    const size_t key_end = SkipString(json, pos);
+    if (key_end == std::string_view::npos) return std::nullopt;
+    const std::string_view name = json.substr(pos + 1, key_end - pos - 2);
+    if (name == key) return std::nullopt;
+    if (name > key) return insert_at(pos, false);
+    if (key_end >= json.size() || json[key_end] != ':') return std::nullopt;
+    const size_t value_end = SkipValue(json, key_end + 1);
+    if (value_end == std::string_view::npos) return std::nullopt;
+    if (json[value_end] == '}') {
+      // The last property; the object must end here.
+      if (value_end != json.size() - 1) return std::nullopt;
+      return insert_at(value_end, true);
+    }
+    pos = value_end + 1;
+  }
+}
+
 Result<IndicatorFields> ReadIndicatorFields(std::string_view json) {
   auto object = ParseObject(ThreadParser(), json);
   if (!object) return std::unexpected(object.error());
@@ -73,6 +155,29 @@ Result<IndicatorFields> ReadIndicatorFields(std::string_view json) {
     }
   }
   return f;
+}
+
+Result<std::string> ReadPattern(std::string_view json) {
+  thread_local simdjson::ondemand::parser parser;
+  thread_local std::string padded;  // reused: on-demand parsing needs padding after the text
+  padded.reserve(json.size() + simdjson::SIMDJSON_PADDING);
+  padded.assign(json);
+  simdjson::ondemand::document doc;
+  simdjson::ondemand::object object;
+  auto error =
+      parser.iterate(simdjson::padded_string_view(padded.data(), json.size(), padded.capacity()))
+          .get(doc);
+  if (!error) error = doc.get_object().get(object);
+  if (error) return Fail(ErrorCode::kParse, "not a JSON object");
+  simdjson::ondemand::value value;
+  error = object.find_field_unordered("pattern").get(value);
+  if (error == simdjson::NO_SUCH_FIELD) return std::string();
+  std::string_view pattern;
+  if (!error) error = value.get_string().get(pattern);
+  if (error) {
+    return Fail(ErrorCode::kParse, std::string("pattern: ") + simdjson::error_message(error));
+  }
+  return std::string(pattern);
 }
 
 Result<std::vector<std::string>> ReadReferences(std::string_view json) {

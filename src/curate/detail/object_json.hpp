@@ -28,6 +28,10 @@ struct IndicatorFields {
 // Errors: kParse for text that is not a JSON object.
 Result<IndicatorFields> ReadIndicatorFields(std::string_view json);
 
+// The top-level "pattern" of an object (empty when absent), without building a whole DOM: what
+// curation needs of most batch indicators. Errors: kParse for text that is not a JSON object.
+Result<std::string> ReadPattern(std::string_view json);
+
 // The ids in the top-level "*_ref" / "*_refs" properties of an object.
 Result<std::vector<std::string>> ReadReferences(std::string_view json);
 
@@ -42,6 +46,13 @@ struct JsonPatch {
 // whether a reference was rewritten.
 Result<std::string> PatchJson(std::string_view json, const JsonPatch& patch,
                               bool* refs_changed = nullptr);
+
+// `json` (RFC 8785 canonical) with the top-level property `key` set to `raw_value` (canonical
+// JSON) inserted at its sorted place: the result is canonical without parsing `json`. `key` must
+// be lower-case ASCII letters and '_' (then byte order of the escaped text agrees with JCS's UTF-16
+// order). nullopt when `json` already has `key`, or is not a canonical object as expected.
+std::optional<std::string> InsertCanonicalProperty(std::string_view json, std::string_view key,
+                                                   std::string_view raw_value);
 
 // The JSON string literal of `s` / of a list of strings.
 std::string JsonString(std::string_view s);

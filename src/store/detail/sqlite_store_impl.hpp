@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "store/detail/row_cipher.hpp"
 #include "store/detail/sqlite_handle.hpp"
@@ -24,6 +25,9 @@ class SqliteStore final : public Store {
   Result<StoredVersion> GetCurrent(std::string_view id) override;
   Result<void> Scan(const Query& query,
                     const std::function<bool(const StoredVersion&)>& visit) override;
+  Result<void> ScanByObservables(std::span<const model::Observable> observables,
+                                 const ObservableLookup& lookup,
+                                 const std::function<bool(size_t, StoredVersion&)>& visit) override;
   Result<StoreStats> Stats() override;
 
   Result<AtRestStatus> GetAtRestStatus() override;
@@ -54,6 +58,10 @@ class SqliteStore final : public Store {
   Result<std::string> StoredId(std::string_view id) const;
   Result<std::vector<StoredVersion>> VersionsOf(std::string_view stored_id, std::string_view id);
   Result<std::optional<StoredVersion>> CurrentOf(std::string_view stored_id, std::string_view id);
+  // One chunk of ScanByObservables; `first` is the index of chunk[0] in the caller's span.
+  Result<bool> ScanObservableChunk(std::span<const model::Observable> chunk, size_t first,
+                                   const ObservableLookup& lookup,
+                                   const std::function<bool(size_t, StoredVersion&)>& visit);
 
   Database db_;
   std::string path_;
@@ -68,6 +76,9 @@ class SqliteStore final : public Store {
   Statement versions_of_;
   Statement current_of_;
   Statement at_rest_state_;
+  // ScanByObservables statements by SQL text: a chunk's shape (rows, types) repeats from batch to
+  // batch, and parsing a few hundred VALUES rows costs more than running them.
+  std::unordered_map<std::string, Statement> lookup_statements_;
 };
 
 }  // namespace socmesh::store::detail
