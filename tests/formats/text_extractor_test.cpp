@@ -93,9 +93,9 @@ TEST(TextExtractorTest, OffsetsCoverTheRawText) {
 // A URL is one hit: its host is not reported again; trailing sentence punctuation is not part of
 // it, balanced parentheses are.
 TEST(TextExtractorTest, UrlBoundaries) {
-  EXPECT_EQ(
-      Extract("(see https://en.wikipedia.org/wiki/Foo_(bar)), and http://a.example.com."),
-      (Pairs{{"url", "https://en.wikipedia.org/wiki/Foo_(bar)"}, {"url", "http://a.example.com/"}}));
+  EXPECT_EQ(Extract("(see https://en.wikipedia.org/wiki/Foo_(bar)), and http://a.example.com."),
+            (Pairs{{"url", "https://en.wikipedia.org/wiki/Foo_(bar)"},
+                   {"url", "http://a.example.com/"}}));
   // AsciiDoc link text after the URL is not part of it.
   EXPECT_EQ(Extract("https://www.welivesecurity.com/x/[blog post]"),
             (Pairs{{"url", "https://www.welivesecurity.com/x/"}}));
