@@ -78,7 +78,8 @@ void Detector::Process(const events::Event& event) {
     if (m.kind == model::ObservableKind::kIpv4 || m.kind == model::ObservableKind::kIpv6) {
       why += " (network /" + std::to_string(m.specificity) + ")";
     } else if (m.kind == model::ObservableKind::kDomain) {
-      why += " (domain of " + std::to_string(m.specificity) + " labels or a parent of it)";
+      why += " (an indicator domain of " + std::to_string(m.specificity) +
+             " labels: the value or a parent domain)";
     }
     w.Key("why").String(why).EndObject();
     alerts_(w.str());
