@@ -66,10 +66,12 @@ TEST(Syslog5424, Example2WithTimeOffset) {
 
 // Examples 3 and 4: structured data, one element then two, with and without MSG.
 TEST(Syslog5424, Examples3And4StructuredData) {
-  SyslogMessage m3 = Parse(
+  // The message's views point into its input: keep the input alive while they are checked.
+  const std::string text3 =
       "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 "
       "iut=\"3\" eventSource=\"Application\" eventID=\"1011\"] " +
-      kBom + "An application event log entry...");
+      kBom + "An application event log entry...";
+  SyslogMessage m3 = Parse(text3);
   ASSERT_EQ(m3.structured_data.size(), 1u);
   EXPECT_EQ(m3.structured_data[0].id, "exampleSDID@32473");
   ASSERT_EQ(m3.structured_data[0].params.size(), 3u);

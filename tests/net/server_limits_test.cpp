@@ -32,6 +32,16 @@
 namespace socmesh::net {
 namespace {
 
+// How much the server's resident memory may grow while refusing huge bodies. AddressSanitizer
+// keeps freed blocks in quarantine (256 MiB by default) and pads every allocation, so under it RSS
+// measures the sanitizer more than the server: the bound is looser there and still far below the
+// bodies announced (1 TiB) or streamed (64 MiB per client); the plain build checks 16 MiB.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr size_t kMaxRssGrowth = size_t{512} << 20;
+#else
+constexpr size_t kMaxRssGrowth = size_t{16} << 20;
+#endif
+
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
@@ -324,7 +334,7 @@ TEST(ServerLimitsTest, AnnouncedHugeBodiesGet413BeforeAnyOfTheBodyIsRead) {
     }
   });
   EXPECT_EQ(refused, kClients);
-  EXPECT_LT(growth, size_t{16} << 20) << "RSS grew by " << growth << " bytes";
+  EXPECT_LT(growth, kMaxRssGrowth) << "RSS grew by " << growth << " bytes";
   EXPECT_EQ((*server)->stats().bad_requests, static_cast<uint64_t>(kClients));
   EXPECT_EQ((*server)->stats().requests, 1u);  // the handler never saw them
   EXPECT_TRUE(Served(*member, "/after"));
@@ -365,7 +375,7 @@ TEST(ServerLimitsTest, AStreamedOversizeBodyIsCutAtTheLimitAndMemoryStaysBounded
   // …and the server stopped taking it in: it closed rather than absorb the 64 MiB (loopback
   // buffers hold a few MiB at most, so a server reading on would have let all of it through).
   EXPECT_LT(streamed, kTotal);
-  EXPECT_LT(growth, size_t{16} << 20) << "RSS grew by " << growth << " bytes";
+  EXPECT_LT(growth, kMaxRssGrowth) << "RSS grew by " << growth << " bytes";
   EXPECT_EQ((*server)->stats().bad_requests, 1u);
   EXPECT_TRUE(Served(*member, "/after"));
   EXPECT_EQ((*server)->stats().requests, 2u);
