@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_identity.hpp"
 #include "crypto/origin_signature.hpp"
 #include "federation/receiver.hpp"
 #include "federation/state.hpp"
@@ -43,34 +44,8 @@ socmesh::model::Timestamp Now() {
                                        .count()};
 }
 
-struct Identity {
-  EVP_PKEY* key = nullptr;
-  X509* cert = nullptr;
-};
-
-// A P-256 key and certificate O=`org` issued by `ca` (self-signed when null); leaked on purpose.
-Identity MakeIdentity(const char* org, const Identity* ca) {
-  Identity id{EVP_EC_gen("P-256"), X509_new()};
-  static long serial = 1;
-  X509_set_version(id.cert, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(id.cert), serial++);
-  X509_NAME_add_entry_by_txt(X509_get_subject_name(id.cert), "O", MBSTRING_UTF8,
-                             reinterpret_cast<const unsigned char*>(org), -1, -1, 0);
-  X509* issuer = ca != nullptr ? ca->cert : id.cert;
-  X509_set_issuer_name(id.cert, X509_get_subject_name(issuer));
-  X509_gmtime_adj(X509_getm_notBefore(id.cert), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(id.cert), 86400);
-  X509_set_pubkey(id.cert, id.key);
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, issuer, id.cert, nullptr, nullptr, 0);
-  const char* constraints = ca == nullptr ? "critical,CA:TRUE" : "critical,CA:FALSE";
-  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_basic_constraints, constraints);
-  X509_add_ext(id.cert, ext, -1);
-  X509_EXTENSION_free(ext);
-  X509_sign(id.cert, ca != nullptr ? ca->key : id.key, EVP_sha256());
-  return id;
-}
+using socmesh::bench::Identity;
+using socmesh::bench::MakeIdentity;
 
 std::string Indicator(size_t n) {
   char id[64];
