@@ -135,6 +135,12 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(
   if (end == nullptr || *end != '\0') return std::nullopt;
   const time_t at = timegm(&tm);
   if (at == static_cast<time_t>(-1)) return std::nullopt;
+  // Compare in whole seconds first: a server-chosen year like 3000 would overflow
+  // system_clock's nanosecond ticks in from_time_t.
+  const time_t now_s = std::chrono::system_clock::to_time_t(now);
+  if (at <= now_s) return std::chrono::milliseconds{0};
+  constexpr time_t kMaxWait = 86'400 * 365;  // same cap as the delta-seconds form
+  if (at - now_s > kMaxWait) return std::chrono::seconds{kMaxWait};
   auto when = std::chrono::system_clock::from_time_t(at);
   if (when <= now) return std::chrono::milliseconds{0};
   return std::chrono::duration_cast<std::chrono::milliseconds>(when - now);
