@@ -182,7 +182,8 @@ TEST(ConnectUrl, ReadsRetryAfterAsSecondsOrHttpDate) {
   EXPECT_FALSE(ParseRetryAfter("", now).has_value());
   // A date far in the future (found by fuzz/connect_url_fuzz) waits at most a year, like the
   // delta-seconds form, instead of overflowing the clock.
-  EXPECT_EQ(ParseRetryAfter("Sun, 06 Nov 3994 08:49:47 GMT", now), std::chrono::seconds{86'400 * 365});
+  EXPECT_EQ(ParseRetryAfter("Sun, 06 Nov 3994 08:49:47 GMT", now),
+            std::chrono::seconds{86'400 * 365});
   EXPECT_EQ(ParseRetryAfter("99999999999", now), std::chrono::seconds{86'400 * 365});
 }
 
