@@ -1,5 +1,8 @@
 #include "connect/url.hpp"
 
+#include <arpa/inet.h>
+
+#include <cctype>
 #include <charconv>
 #include <ctime>
 
@@ -14,6 +17,23 @@ bool HasControlOrSpace(std::string_view s) {
     if (c <= 0x20 || c == 0x7f) return true;
   }
   return false;
+}
+
+// RFC 3986 reg-name: unreserved, sub-delims and percent-encoding. Non-ASCII names must come in
+// their IDNA (xn--) form; anything else would print to a different URL than the one parsed.
+bool IsRegName(std::string_view host) {
+  for (unsigned char c : host) {
+    if (std::isalnum(c) != 0) continue;
+    if (std::string_view("-._~!$&'()*+,;=%").find(static_cast<char>(c)) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsIpv6Literal(const std::string& host) {
+  in6_addr address{};
+  return inet_pton(AF_INET6, host.c_str(), &address) == 1;
 }
 
 std::string HostPort(const Url& u) {
@@ -62,6 +82,7 @@ Result<Url> ParseUrl(std::string_view text) {
     auto close = authority.find(']');
     if (close == std::string_view::npos) return bad("unterminated [IPv6] host");
     u.host = std::string(authority.substr(1, close - 1));
+    if (!IsIpv6Literal(u.host)) return bad("[" + u.host.substr(0, 64) + "] is not an IPv6 address");
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
       if (after[0] != ':') return bad("garbage after the [IPv6] host");
@@ -71,6 +92,8 @@ Result<Url> ParseUrl(std::string_view text) {
     auto colon = authority.find(':');
     u.host = std::string(authority.substr(0, colon));
     if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
+    if (!IsRegName(u.host))
+      return bad("host name with characters outside RFC 3986 (use xn-- form)");
   }
   if (u.host.empty()) return bad("no host");
   u.port = scheme == "https" ? 443 : 80;

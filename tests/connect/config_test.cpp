@@ -171,6 +171,23 @@ TEST(ConnectUrl, ParsesAndResolvesRedirects) {
   EXPECT_FALSE(ResolveLocation(*u, "").has_value());
 }
 
+TEST(ConnectUrl, RefusesHostsThatWouldPrintAsAnotherUrl) {
+  // Found by fuzz/connect_url_fuzz: "[[…5]" was taken as a host and printed back differently.
+  EXPECT_FALSE(ParseUrl("http://[[\xd3\xd3"
+                        "5]#/")
+                   .has_value());
+  EXPECT_FALSE(ParseUrl("http://[not-v6]/").has_value());
+  EXPECT_FALSE(ParseUrl("http://b\xc3\xbc"
+                        "cher.example/")
+                   .has_value());
+  EXPECT_FALSE(ParseUrl("http://a[b]/").has_value());
+  auto v6 = ParseUrl("https://[2001:db8::1]:8443/x");
+  ASSERT_TRUE(v6.has_value());
+  EXPECT_EQ(v6->host, "2001:db8::1");
+  EXPECT_EQ(v6->ToString(), "https://[2001:db8::1]:8443/x");
+  EXPECT_TRUE(ParseUrl("https://xn--bcher-kva.example/").has_value());
+}
+
 TEST(ConnectUrl, ReadsRetryAfterAsSecondsOrHttpDate) {
   const auto now = std::chrono::system_clock::from_time_t(784111777);  // 1994-11-06 08:49:37
   EXPECT_EQ(ParseRetryAfter("120", now), 120s);
