@@ -11,9 +11,9 @@
 #include "cli/commands.hpp"
 #include "cli/curate_ingest.hpp"
 #include "curate/consolidate.hpp"
+#include "curate/ingest_curation.hpp"
 #include "curate/local_sources.hpp"
 #include "curate/maintenance.hpp"
-#include "formats/csv/feed_config.hpp"
 #include "model/canonical_json.hpp"
 
 namespace socmesh::cli {
@@ -26,73 +26,32 @@ model::Timestamp Now() {
               .count()};
 }
 
+// The CLI face of curate::IngestCurator: prints what warning lists dropped.
 class Curation final : public IngestCuration {
  public:
-  Curation(IngestCurationOptions options, std::optional<curate::WarningLists> lists,
-           curate::WarningMode mode)
-      : options_(std::move(options)), lists_(std::move(lists)), mode_(mode) {}
+  Curation(curate::IngestCurator curator, std::string preset, bool quiet)
+      : curator_(std::move(curator)), preset_(std::move(preset)), quiet_(quiet) {}
 
   Result<std::vector<model::StixObject>> Curate(std::span<const model::StixObject> batch,
                                                 store::Store& store, formats::Format format,
                                                 const std::string& path) override {
-    curate::CurateOptions c;
-    const auto creators = curate::LocalFeedCreators();
-    for (const auto& [id, name] : creators) c.local_creators.insert(id);
-    c.creator_sources = creators;
-    c.now = Now();
-    c.consolidate = !options_.no_consolidate;
-    c.warninglists = lists_ ? &*lists_ : nullptr;
-    c.warning_mode = mode_;
-    const std::string file = std::filesystem::path(path).filename().string();
-    std::vector<model::StixObject> adopted;
-    if (format == formats::Format::kCsv) {
-      auto preset = formats::csv::FindFeedPreset(options_.preset);
-      c.source = preset ? preset->name : options_.preset;
-      // The "plain" preset serves any list: the file names the source.
-      if (options_.preset == "plain") c.source = "plain:" + file;
-      if (preset) c.reference = preset->home_url;
-    } else if (format == formats::Format::kText) {
-      c.source = "text:" + file;
-      auto owned = curate::AdoptAnonymousIndicators(batch);
-      if (!owned) return std::unexpected(owned.error());
-      adopted = std::move(*owned);
-      batch = adopted;
-    } else {
-      c.source = file;
-    }
-    auto curated = curate::CurateBatch(batch, store, c);
+    auto curated = curator_.Curate(batch, store, {format, path, preset_});
     if (!curated) return std::unexpected(curated.error());
-    const curate::CurateReport& r = curated->report;
-    if (!options_.quiet) {
-      for (const auto& d : r.dropped) {
+    if (!quiet_) {
+      for (const auto& d : curated->report.dropped) {
         std::cerr << path << ": dropped " << d.id << " (" << d.observable << "): warning list "
                   << d.list << "\n";
       }
     }
-    consolidated_ += r.consolidated;
-    new_versions_ += r.new_versions;
-    unchanged_ += r.unchanged;
-    flagged_ += r.flagged;
-    flag_not_written_ += r.flag_not_written;
-    dropped_ += r.dropped.size();
     return std::move(curated->objects);
   }
 
-  std::string Summary() const override {
-    if (consolidated_ + new_versions_ + unchanged_ + flagged_ + dropped_ == 0) return {};
-    return "curation: " + std::to_string(consolidated_) + " merged into existing indicators, " +
-           std::to_string(new_versions_) + " new version(s), " + std::to_string(unchanged_) +
-           " without news, " + std::to_string(flagged_) + " flagged by warning lists (" +
-           std::to_string(flag_not_written_) + " of peers, not rewritten), " +
-           std::to_string(dropped_) + " dropped";
-  }
+  std::string Summary() const override { return curator_.totals().Summary(); }
 
  private:
-  IngestCurationOptions options_;
-  std::optional<curate::WarningLists> lists_;
-  curate::WarningMode mode_;
-  size_t consolidated_ = 0, new_versions_ = 0, unchanged_ = 0, flagged_ = 0, flag_not_written_ = 0,
-         dropped_ = 0;
+  curate::IngestCurator curator_;
+  std::string preset_;
+  bool quiet_;
 };
 
 // --- maintain -------------------------------------------------------------------------------
@@ -250,39 +209,25 @@ void AddIngestCurationOptions(CLI::App* ingest, IngestCurationOptions& options) 
 }
 
 Result<std::unique_ptr<IngestCuration>> MakeIngestCuration(const IngestCurationOptions& options) {
-  auto mode = curate::ParseWarningMode(options.warninglists);
-  if (!mode) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "--warninglists: \"" + options.warninglists + "\" is not off, flag or drop");
-  }
-  std::optional<curate::WarningLists> lists;
-  if (*mode != curate::WarningMode::kOff) {
-    const std::filesystem::path dir = options.warninglists_dir.empty()
-                                          ? curate::DefaultWarningListDir()
-                                          : std::filesystem::path(options.warninglists_dir);
-    std::vector<std::string> warnings;
-    auto loaded = curate::WarningLists::LoadDirectory(dir, &warnings);
-    if (!loaded) return std::unexpected(loaded.error());
-    for (const auto& w : warnings) std::cerr << "socmesh: warning list " << w << "\n";
-    lists = std::move(*loaded);
-    for (const std::string& o : options.list_overrides) {
-      const size_t eq = o.find('=');
-      const std::string name = o.substr(0, eq);
-      const std::string action = eq == std::string::npos ? "" : o.substr(eq + 1);
-      curate::WarningList* list = lists->Find(name);
-      if (list == nullptr || (action != "flag" && action != "drop" && action != "off")) {
-        return Fail(ErrorCode::kInvalidArgument,
-                    "--warninglist " + o + ": expected NAME=flag|drop|off with a loaded list name");
-      }
-      if (action == "off") {
-        list->enabled = false;
-      } else {
-        list->action =
-            action == "drop" ? curate::WarningAction::kDrop : curate::WarningAction::kFlag;
-      }
+  curate::IngestCurationSettings settings;
+  settings.warninglists = options.warninglists;
+  settings.warninglists_dir = options.warninglists_dir;
+  settings.list_overrides = options.list_overrides;
+  settings.consolidate = !options.no_consolidate;
+  std::vector<std::string> warnings;
+  auto curator = curate::IngestCurator::Create(settings, &warnings);
+  for (const auto& w : warnings) std::cerr << "socmesh: warning list " << w << "\n";
+  if (!curator) {
+    Error e = curator.error();
+    // Name the options the user typed.
+    if (e.message.starts_with("warninglists:")) e.message = "--" + e.message;
+    if (e.message.starts_with("warning list override ")) {
+      e.message = "--warninglist " + e.message.substr(sizeof("warning list override ") - 1);
     }
+    return std::unexpected(e);
   }
-  return std::unique_ptr<IngestCuration>(new Curation(options, std::move(lists), *mode));
+  return std::unique_ptr<IngestCuration>(
+      new Curation(std::move(*curator), options.preset, options.quiet));
 }
 
 void CurateCommands(CLI::App& app, const GlobalOptions& global,

@@ -369,6 +369,30 @@ Result<ConnectConfig> ParseConfig(std::string_view text, std::string_view origin
   SOCMESH_READ(config.state_file, top.String("state_file"));
   config.state_file = Resolve(base_dir, config.state_file);
   top.Table("connector");  // marked as known; read below as an array of tables
+  if (const toml::table* t = top.Table("curation")) {
+    TableReader curation(*t, origin + ": [curation]");
+    SOCMESH_READ(config.curate, curation.Bool("enabled"));
+    SOCMESH_READ(config.curation.warninglists, curation.String("warninglists"));
+    if (!curate::ParseWarningMode(config.curation.warninglists)) {
+      return std::unexpected(curation.Problem("warninglists", "expected off, flag or drop"));
+    }
+    SOCMESH_READ(config.curation.warninglists_dir, curation.String("warninglists_dir"));
+    if (!config.curation.warninglists_dir.empty()) {
+      config.curation.warninglists_dir = Resolve(base_dir, config.curation.warninglists_dir);
+    }
+    SOCMESH_READ(config.curation.consolidate, curation.Bool("consolidate"));
+    if (const toml::table* lists = curation.Table("lists")) {
+      for (const auto& [name, action] : *lists) {
+        auto a = action.value<std::string>();
+        if (!a || (*a != "flag" && *a != "drop" && *a != "off")) {
+          return std::unexpected(curation.Problem(
+              "lists", "\"" + std::string(name.str()) + "\": expected flag, drop or off"));
+        }
+        config.curation.list_overrides.push_back(std::string(name.str()) + "=" + *a);
+      }
+    }
+    if (auto r = curation.RejectUnknown(); !r) return std::unexpected(r.error());
+  }
   if (auto r = top.RejectUnknown(); !r) return std::unexpected(r.error());
   const toml::node* list = root.get("connector");
   if (list == nullptr) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "curate/ingest_curation.hpp"
 #include "formats/detect.hpp"
 
 namespace socmesh::connect {
@@ -98,6 +99,10 @@ struct ConnectorConfig {
 
 struct ConnectConfig {
   std::string state_file;  // default: <config file>.state.json
+  // [curation]: what `socmesh ingest` does by default (warning lists flag, consolidation on);
+  // `enabled = false` stores what the feeds say as they say it.
+  bool curate = true;
+  curate::IngestCurationSettings curation;
   std::vector<ConnectorConfig> connectors;
 };
 

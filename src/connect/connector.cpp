@@ -26,9 +26,24 @@ bool StopSignal::WaitFor(std::chrono::milliseconds duration) const {
   return cv_.wait_for(lock, duration, [this] { return stopped_; });
 }
 
-Result<store::IngestOutcome> StoreSink::Ingest(std::span<const model::StixObject> batch) {
+Result<SinkOutcome> StoreSink::Ingest(std::span<const model::StixObject> batch,
+                                      const curate::IngestSource& source) {
   std::lock_guard lock(mutex_);
-  return store_.Ingest(batch);
+  SinkOutcome out;
+  if (!curator_) {
+    auto stored = store_.Ingest(batch);
+    if (!stored) return std::unexpected(stored.error());
+    out.stored = std::move(*stored);
+    return out;
+  }
+  auto curated = curator_->Curate(batch, store_, source);
+  if (!curated) return std::unexpected(curated.error());
+  auto stored = store_.Ingest(curated->objects);
+  if (!stored) return std::unexpected(stored.error());
+  out.stored = std::move(*stored);
+  out.merged = curated->report.consolidated;
+  out.dropped = curated->report.dropped.size();
+  return out;
 }
 
 std::string_view RunResultName(RunResult result) {
@@ -72,6 +87,8 @@ std::string FormatRunLine(const RunReport& r) {
     if (r.type == ConnectorType::kTaxii) line << ", " << r.pages << " page(s)";
     line << ", " << c.bytes << " bytes, " << c.objects << " objects: " << c.inserted
          << " inserted, " << c.unchanged << " unchanged, " << c.rejected << " rejected";
+    if (c.merged > 0) line << ", " << c.merged << " merged into stored indicators";
+    if (c.dropped > 0) line << ", " << c.dropped << " dropped by warning lists";
   }
   if (r.attempts > 1) line << ", " << r.attempts << " attempts";
   for (const auto& note : r.notes) line << "; " << note;

@@ -16,6 +16,7 @@
 #include "connect/config.hpp"
 #include "connect/state.hpp"
 #include "core/error.hpp"
+#include "curate/ingest_curation.hpp"
 #include "model/stix_object.hpp"
 #include "store/store.hpp"
 
@@ -35,16 +36,28 @@ class StopSignal {
   bool stopped_ = false;
 };
 
+struct SinkOutcome {
+  store::IngestOutcome stored;
+  size_t merged = 0;  // curation: folded into an indicator already stored (or earlier in the batch)
+  size_t dropped = 0;  // curation: dropped by a warning list ("drop" mode)
+};
+
 // The store, shared by connectors running on several threads: one Ingest at a time (the SQLite
-// backend's connection is single-threaded). Thread-safe.
+// backend's connection is single-threaded; curation reads what the previous batch stored).
+// With a curator, batches are curated exactly as `socmesh ingest` does (warning lists, one
+// indicator per observable with every source's provenance) before they are stored. Thread-safe.
 class StoreSink {
  public:
   explicit StoreSink(store::Store& store) : store_(store) {}
-  Result<store::IngestOutcome> Ingest(std::span<const model::StixObject> batch);
+  StoreSink(store::Store& store, curate::IngestCurator curator)
+      : store_(store), curator_(std::move(curator)) {}
+  Result<SinkOutcome> Ingest(std::span<const model::StixObject> batch,
+                             const curate::IngestSource& source);
 
  private:
   std::mutex mutex_;
   store::Store& store_;
+  std::optional<curate::IngestCurator> curator_;  // GUARDED_BY(mutex_)
 };
 
 enum class RunResult {

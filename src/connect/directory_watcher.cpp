@@ -222,6 +222,8 @@ RunReport DirectoryConnector::Run(RunContext& ctx) {
     ++report.counts.files_done;
     report.counts.inserted += imported.counts.inserted;
     report.counts.unchanged += imported.counts.unchanged;
+    report.counts.merged += imported.counts.merged;
+    report.counts.dropped += imported.counts.dropped;
     if (imported.counts.rejected > 0) {
       WriteReport(target.string() + ".error", name,
                   "stored with rejections: " + std::to_string(imported.counts.rejected) + " of " +

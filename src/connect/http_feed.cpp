@@ -181,6 +181,8 @@ RunReport HttpFeedConnector::Run(RunContext& ctx) {
   report.counts.inserted = imported.counts.inserted;
   report.counts.unchanged = imported.counts.unchanged;
   report.counts.rejected = imported.counts.rejected;
+  report.counts.merged = imported.counts.merged;
+  report.counts.dropped = imported.counts.dropped;
   if (imported.error) {
     // The validators stay those of the last stored response: the next poll fetches again.
     return finish(RunResult::kFailed, imported.error->WithContext(url_.Redacted()));

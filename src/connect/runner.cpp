@@ -47,7 +47,13 @@ Result<std::unique_ptr<Runner>> Runner::Create(const ConnectConfig& config, stor
   auto state = StateFile::Open(config.state_file);
   if (!state) return std::unexpected(state.error());
   runner->state_ = std::move(*state);
-  runner->sink_ = std::make_unique<StoreSink>(store);
+  if (config.curate) {
+    auto curator = curate::IngestCurator::Create(config.curation);
+    if (!curator) return std::unexpected(curator.error().WithContext("[curation]"));
+    runner->sink_ = std::make_unique<StoreSink>(store, std::move(*curator));
+  } else {
+    runner->sink_ = std::make_unique<StoreSink>(store);
+  }
   for (const ConnectorConfig& c : config.connectors) {
     if (!c.enabled) continue;
     auto connector = MakeConnector(c, *runner->sink_);

@@ -34,6 +34,8 @@ constexpr CounterField kCounterFields[] = {
     {"rejected", &RunCounters::rejected},
     {"files_done", &RunCounters::files_done},
     {"files_failed", &RunCounters::files_failed},
+    {"merged", &RunCounters::merged},
+    {"dropped", &RunCounters::dropped},
 };
 
 struct TextField {

@@ -24,6 +24,8 @@ struct RunCounters {
   int64_t rejected = 0;
   int64_t files_done = 0;    // directory: files imported and moved to done/
   int64_t files_failed = 0;  // directory: files moved to failed/
+  int64_t merged = 0;        // curation: indicators folded into one already stored
+  int64_t dropped = 0;       // curation: indicators dropped by a warning list in "drop" mode
 
   RunCounters& operator+=(const RunCounters& o);
 };

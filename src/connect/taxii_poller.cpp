@@ -173,6 +173,8 @@ RunReport TaxiiPollConnector::Run(RunContext& ctx) {
       report.counts.inserted += imported.counts.inserted;
       report.counts.unchanged += imported.counts.unchanged;
       report.counts.rejected += imported.counts.rejected;
+      report.counts.merged += imported.counts.merged;
+      report.counts.dropped += imported.counts.dropped;
       if (imported.error) report.notes.push_back(imported.error->message);
     }
     if (!page->date_added_last.empty()) state.taxii_last_added = page->date_added_last;

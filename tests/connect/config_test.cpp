@@ -103,6 +103,9 @@ TEST(ConnectConfig, TheDocumentedExampleParses) {
   EXPECT_EQ(config->connectors[0].http.retry.max_attempts, 4u);
   EXPECT_EQ(config->connectors[1].taxii.types.size(), 2u);
   EXPECT_EQ(config->connectors[2].schedule.interval, 10min);
+  EXPECT_TRUE(config->curate);
+  EXPECT_EQ(config->curation.warninglists, "flag");
+  EXPECT_EQ(config->curation.list_overrides, std::vector<std::string>{"public-dns-resolvers=drop"});
 }
 
 TEST(ConnectConfig, RefusesMistakesWithTheConnectorAndKeyNamed) {

@@ -47,15 +47,19 @@ ImportOutcome ImportAndStore(std::string_view bytes, const std::string& name,
   }
   std::span<const model::StixObject> all(parsed.objects);
   for (size_t i = 0; i < all.size(); i += kBatch) {
-    auto stored = sink.Ingest(all.subspan(i, std::min(kBatch, all.size() - i)));
-    if (!stored) {
-      out.error = stored.error();
+    auto sunk = sink.Ingest(all.subspan(i, std::min(kBatch, all.size() - i)),
+                            {imported->format, name, input.preset});
+    if (!sunk) {
+      out.error = sunk.error();
       return out;
     }
-    out.counts.inserted += static_cast<int64_t>(stored->inserted);
-    out.counts.unchanged += static_cast<int64_t>(stored->unchanged);
-    out.counts.rejected += static_cast<int64_t>(stored->rejected.size());
-    for (const auto& r : stored->rejected) {
+    const store::IngestOutcome& stored = sunk->stored;
+    out.counts.inserted += static_cast<int64_t>(stored.inserted);
+    out.counts.unchanged += static_cast<int64_t>(stored.unchanged);
+    out.counts.rejected += static_cast<int64_t>(stored.rejected.size());
+    out.counts.merged += static_cast<int64_t>(sunk->merged);
+    out.counts.dropped += static_cast<int64_t>(sunk->dropped);
+    for (const auto& r : stored.rejected) {
       if (out.problems.size() < max_problems) out.problems.push_back(r.id + ": " + r.error.message);
     }
   }
