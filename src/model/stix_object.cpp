@@ -10,6 +10,7 @@
 
 #include "model/canonical_json.hpp"
 #include "model/detail/canonical_dom.hpp"
+#include "model/detail/json_parse.hpp"
 #include "model/detail/sco_id_dom.hpp"
 #include "model/detail/stix_catalog.hpp"
 #include "model/detail/stix_validator.hpp"
@@ -916,10 +917,21 @@ std::optional<StixObject> ValidateObject(dom::element element, std::string_view 
 }  // namespace detail
 
 Result<StixObject> ParseStixObject(std::string_view json, std::vector<Diagnostic>* diagnostics) {
-  dom::parser parser;
+  // Importers call this once per mapped object: the thread's parser and a reused padded copy
+  // avoid allocating (and first touching) parser buffers for every object, which cost more than
+  // parsing a small object. The document is only used inside this call.
+  detail::ParserLease lease;
+  thread_local std::string padded;
+  padded.assign(json);
+  padded.append(simdjson::SIMDJSON_PADDING, '\0');
+  struct ShrinkLater {  // one huge object must not pin its copy for the thread's lifetime
+    ~ShrinkLater() {
+      if (padded.capacity() > (size_t{1} << 20)) std::string().swap(padded);
+    }
+  } shrink_later;
   dom::element root;
-  simdjson::padded_string padded(json);
-  if (auto err = parser.parse(padded).get(root); err != simdjson::SUCCESS) {
+  if (auto err = lease.get().parse(padded.data(), json.size(), false).get(root);
+      err != simdjson::SUCCESS) {
     return Fail(ErrorCode::kParse, std::string("not valid JSON: ") + simdjson::error_message(err));
   }
   std::vector<Diagnostic> local;

@@ -110,13 +110,33 @@ const model::Uuid& MispNamespace() {
   return ns;
 }
 
+namespace {
+
+// What model::ParseIdentifier accepts as the UUID of an id, for a lower-cased UUID: 8-4-4-4-12
+// hex digits, version 1-5, RFC 4122 variant. Checked in place: this runs for every MISP record.
+bool IsRfc4122Uuid(std::string_view u) {
+  if (u.size() != 36) return false;
+  for (size_t i = 0; i < u.size(); ++i) {
+    const char c = u[i];
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    const bool ok = dash ? c == '-' : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    if (!ok) return false;
+  }
+  const char version = u[14];
+  const char variant = u[19];
+  return version >= '1' && version <= '5' &&
+         (variant == '8' || variant == '9' || variant == 'a' || variant == 'b');
+}
+
+}  // namespace
+
 std::string StixUuid(std::string_view misp_uuid, std::string_view fallback_name) {
   if (misp_uuid.size() == 36) {
     std::string lower(misp_uuid);
     for (char& c : lower) {
       if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
     }
-    if (model::ParseIdentifier("identity--" + lower)) return lower;
+    if (IsRfc4122Uuid(lower)) return lower;
   }
   return model::FormatUuid(
       model::UuidV5(MispNamespace(), misp_uuid.empty() ? fallback_name : misp_uuid));
