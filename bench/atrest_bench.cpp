@@ -7,7 +7,6 @@
 // Usage: atrest_bench [--objects N] [--lookups N] [--batch N] [--reps N] [--durability full|normal]
 //                     [--dir DIR] [--smoke]
 // Prints a table and one JSON line (for docs/benchmarks.md).
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_timing.hpp"
 #include "crypto/at_rest.hpp"
 #include "crypto/key.hpp"
 #include "model/bundle.hpp"
@@ -28,38 +28,16 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 namespace crypto = socmesh::crypto;
 namespace model = socmesh::model;
 namespace store = socmesh::store;
 
 // The machine is shared: CPU time of this process (user + system, SQLite's writes included) is
 // what encryption adds; wall time also counts waiting for the other tenants and for fsync.
-double CpuNow() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
-
-struct Stamp {
-  Clock::time_point wall = Clock::now();
-  double cpu = CpuNow();
-};
-
-struct Span {
-  double wall = 0;
-  double cpu = 0;
-};
-
-Span Since(const Stamp& a) {
-  Stamp b;
-  return {std::chrono::duration<double>(b.wall - a.wall).count(), b.cpu - a.cpu};
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+using socmesh::bench::Median;
+using socmesh::bench::Since;
+using socmesh::bench::Span;
+using socmesh::bench::Stamp;
 
 [[noreturn]] void Die(const std::string& what) {
   std::fprintf(stderr, "atrest_bench: %s\n", what.c_str());

@@ -20,21 +20,15 @@
 #include "audit/log.hpp"
 #include "audit/log_files.hpp"
 #include "audit/proof.hpp"
+#include "bench_timing.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using socmesh::bench::Clock;
+using socmesh::bench::Median;
+using socmesh::bench::Seconds;
 namespace audit = socmesh::audit;
 namespace fs = std::filesystem;
-
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 audit::AuditEvent Event(size_t i) {
   audit::AuditEvent e;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bench_identity.hpp"
+#include "bench_timing.hpp"
 #include "crypto/envelope.hpp"
 #include "crypto/origin_signature.hpp"
 #include "model/bundle.hpp"
@@ -27,24 +28,10 @@
 namespace {
 
 namespace crypto = socmesh::crypto;
-using Clock = std::chrono::steady_clock;
-
-double Seconds(const std::function<void()>& op) {
-  const auto start = Clock::now();
-  op();
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 // Median over `reps` of `items` / seconds of `op`.
 double MedianRate(int reps, double items, const std::function<void()>& op) {
-  std::vector<double> rates;
-  for (int r = 0; r < reps; ++r) rates.push_back(items / Seconds(op));
-  return Median(rates);
+  return socmesh::bench::MedianOf(reps, [&] { return items / socmesh::bench::Seconds(op); });
 }
 
 [[noreturn]] void Die(const std::string& what) {

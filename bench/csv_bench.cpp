@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_timing.hpp"
 #include "formats/csv/csv_records.hpp"
 #include "formats/csv/feed_import.hpp"
 
@@ -32,16 +33,8 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-double Seconds(const std::function<void()>& f) {
-  const auto a = std::chrono::steady_clock::now();
-  f();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count();
-}
+using socmesh::bench::Median;
+using socmesh::bench::Seconds;
 
 // URLhaus rows repeated with a different host prefix each time, so every URL stays distinct.
 std::string UrlhausRows(size_t rows) {

@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -23,6 +22,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "bench_timing.hpp"
 #include "crypto/key.hpp"
 #include "curate/consolidate.hpp"
 #include "curate/local_sources.hpp"
@@ -40,29 +40,10 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-struct Timing {
-  double wall = 0;
-  double cpu = 0;  // of the whole process: every thread, user + system
-};
-
-double CpuSeconds() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
-}
-
-Timing Measure(const std::function<void()>& f) {
-  const double cpu = CpuSeconds();
-  const auto wall = std::chrono::steady_clock::now();
-  f();
-  return {std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count(),
-          CpuSeconds() - cpu};
-}
+using bench::Median;
+using bench::Seconds;
+// CPU time of the whole process: every thread, user + system.
+using Timing = bench::Span;
 
 double MedianCpu(const std::vector<Timing>& v) {
   std::vector<double> cpu;
@@ -74,12 +55,6 @@ double MedianWall(const std::vector<Timing>& v) {
   std::vector<double> wall;
   for (const Timing& t : v) wall.push_back(t.wall);
   return Median(wall);
-}
-
-double Seconds(const std::function<void()>& f) {
-  const auto a = std::chrono::steady_clock::now();
-  f();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count();
 }
 
 std::vector<model::StixObject> Feed(const std::string& file) {
@@ -184,22 +159,22 @@ int main(int argc, char** argv) {
         curate_again;
     for (int r = 0; r < reps; ++r) {
       auto plain = FreshStore(dir, "plain.db", encrypted ? at_rest_key : nullptr);
-      plain_first.push_back(Measure([&] { (void)plain->Ingest(feed); }));
-      plain_again.push_back(Measure([&] { (void)plain->Ingest(feed); }));
+      plain_first.push_back(bench::WallAndProcessCpu([&] { (void)plain->Ingest(feed); }));
+      plain_again.push_back(bench::WallAndProcessCpu([&] { (void)plain->Ingest(feed); }));
       auto curated = FreshStore(dir, "curated.db", encrypted ? at_rest_key : nullptr);
       // Curation alone (CurateBatch) is timed inside the curated ingest it is part of.
       auto once = [&](std::vector<Timing>& curate_only) {
         std::optional<Result<curate::CuratedBatch>> batch;
-        curate_only.push_back(
-            Measure([&] { batch.emplace(curate::CurateBatch(feed, *curated, options)); }));
+        curate_only.push_back(bench::WallAndProcessCpu(
+            [&] { batch.emplace(curate::CurateBatch(feed, *curated, options)); }));
         if (!*batch) {
           std::fprintf(stderr, "curate_bench: %s\n", (*batch).error().message.c_str());
           std::exit(1);
         }
         if (!curated->Ingest((**batch).objects)) std::exit(1);
       };
-      curated_first.push_back(Measure([&] { once(curate_first); }));
-      curated_again.push_back(Measure([&] { once(curate_again); }));
+      curated_first.push_back(bench::WallAndProcessCpu([&] { once(curate_first); }));
+      curated_again.push_back(bench::WallAndProcessCpu([&] { once(curate_again); }));
     }
     const char* what = encrypted ? "encrypted store" : "store in clear";
     for (auto [label, plain, curated, curate_only] :

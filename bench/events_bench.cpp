@@ -14,11 +14,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "bench_timing.hpp"
 #include "events/cef.hpp"
 #include "events/json_event.hpp"
 #include "events/syslog.hpp"
@@ -27,31 +27,13 @@ namespace {
 
 using socmesh::events::Event;
 
+using socmesh::bench::Median;
+using socmesh::bench::Span;
+
 // Wall and thread CPU seconds of one call. On a loaded machine a longer call is preempted more
 // often than a short one, so wall-clock ratios lean against the slower side; CPU time does not
 // count the time the thread waited for a core.
-struct Span {
-  double wall, cpu;
-};
-
-double ThreadCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-Span Seconds(const std::function<void()>& f) {
-  const auto a = std::chrono::steady_clock::now();
-  const double cpu = ThreadCpuSeconds();
-  f();
-  return {std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count(),
-          ThreadCpuSeconds() - cpu};
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+Span Seconds(const std::function<void()>& f) { return socmesh::bench::WallAndThreadCpu(f); }
 
 std::string Ip(size_t i) {
   return std::to_string(10 + i % 200) + "." + std::to_string(i / 200 % 250) + "." +

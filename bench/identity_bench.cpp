@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_timing.hpp"
 #include "identity/registry.hpp"
 
 namespace {
@@ -23,16 +24,8 @@ namespace {
 using socmesh::identity::Registry;
 using socmesh::identity::Role;
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-double Seconds(const std::function<void()>& f) {
-  const auto a = std::chrono::steady_clock::now();
-  f();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count();
-}
+using socmesh::bench::Median;
+using socmesh::bench::Seconds;
 
 }  // namespace
 

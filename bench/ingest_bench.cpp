@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_timing.hpp"
 #include "model/bundle.hpp"
 #include "model/identifier.hpp"
 #include "model/timestamp.hpp"
@@ -24,18 +25,11 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using socmesh::bench::Clock;
+using socmesh::bench::Median;
+using socmesh::bench::Seconds;
 namespace model = socmesh::model;
 namespace store = socmesh::store;
-
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 // A realistic indicator: pattern on an IP or a domain, TLP marking, kill chain, external reference.
 std::string MakeBundle(size_t n, std::mt19937_64& rng) {

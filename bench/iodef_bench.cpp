@@ -15,23 +15,13 @@
 #include <string>
 #include <vector>
 
+#include "bench_timing.hpp"
 #include "formats/iodef/iodef.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-template <typename F>
-double Seconds(F&& f) {
-  auto a = Clock::now();
-  f();
-  return std::chrono::duration<double>(Clock::now() - a).count();
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+using socmesh::bench::Median;
+using socmesh::bench::Seconds;
 
 std::string Read(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);

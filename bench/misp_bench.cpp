@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_timing.hpp"
 #include "formats/misp/misp_import.hpp"
 
 namespace {
@@ -65,16 +66,10 @@ std::string BuildCorpus(int copies) {
   return out;
 }
 
+// Median wall seconds over `reps` calls of `f`.
 template <typename F>
 double MedianSeconds(int reps, F&& f) {
-  std::vector<double> times;
-  for (int i = 0; i < reps; ++i) {
-    auto t0 = std::chrono::steady_clock::now();
-    f();
-    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
+  return socmesh::bench::MedianOf(reps, [&] { return socmesh::bench::Seconds(f); });
 }
 
 }  // namespace

@@ -58,6 +58,7 @@
 #include "api/auth.hpp"
 #include "api/node_api.hpp"
 #include "api/taxii_server.hpp"
+#include "bench_timing.hpp"
 #include "model/stix_object.hpp"
 #include "net/http_server.hpp"
 #include "net/test_certs.hpp"
@@ -72,7 +73,9 @@ namespace api = socmesh::api;
 namespace net = socmesh::net;
 namespace store = socmesh::store;
 using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
+using socmesh::bench::Clock;
+using socmesh::bench::Median;
+using socmesh::bench::Percentile;
 using Stream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr char kCollection[] = "91a7b528-80eb-42ed-a74d-c6fbd5a26116";
@@ -87,15 +90,7 @@ struct Options {
   bool smoke = false;
 };
 
-double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
-}
-
-double Median(std::vector<double> v) { return Percentile(std::move(v), 0.5); }
+double Ms(Clock::duration d) { return socmesh::bench::Millis(d); }
 
 // ---------------------------------------------------------------------------------------------
 // Server side (child process)

@@ -16,23 +16,17 @@
 #include <string>
 #include <vector>
 
+#include "bench_timing.hpp"
 #include "model/observable.hpp"
 #include "model/pattern.hpp"
 #include "model/pattern_match.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using socmesh::bench::Clock;
+using socmesh::bench::Median;
+using socmesh::bench::Seconds;
 namespace model = socmesh::model;
-
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 void Collect(simdjson::dom::element e, std::vector<std::string>& out, int depth) {
   if (depth > 64) return;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "bench_identity.hpp"
+#include "bench_timing.hpp"
 #include "crypto/origin_signature.hpp"
 #include "federation/receiver.hpp"
 #include "federation/state.hpp"
@@ -31,7 +32,9 @@ namespace {
 namespace crypto = socmesh::crypto;
 namespace federation = socmesh::federation;
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using socmesh::bench::Clock;
+using socmesh::bench::Median;
+using socmesh::bench::Seconds;
 
 [[noreturn]] void Die(const std::string& what) {
   std::fprintf(stderr, "replication_bench: %s\n", what.c_str());
@@ -65,11 +68,6 @@ std::unique_ptr<socmesh::store::Store> FreshStore(const fs::path& file) {
   auto store = socmesh::store::OpenStore({.location = file.string()});
   if (!store) Die(store.error().message);
   return std::move(*store);
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 }  // namespace
@@ -155,8 +153,7 @@ int main(int argc, char** argv) {
         }
         if (auto ok = store->Ingest(slice); !ok) Die(ok.error().message);
       }
-      parsed_rates.push_back(static_cast<double>(n_objects) /
-                             std::chrono::duration<double>(Clock::now() - start).count());
+      parsed_rates.push_back(static_cast<double>(n_objects) / Seconds(start, Clock::now()));
     }
     {
       auto store = FreshStore(dir / "raw.db");
@@ -166,8 +163,7 @@ int main(int argc, char** argv) {
                                                           std::min(per_transfer, n_objects - s));
         if (auto ok = store->Ingest(slice); !ok) Die(ok.error().message);
       }
-      raw_rates.push_back(static_cast<double>(n_objects) /
-                          std::chrono::duration<double>(Clock::now() - start).count());
+      raw_rates.push_back(static_cast<double>(n_objects) / Seconds(start, Clock::now()));
     }
     {
       auto store = FreshStore(dir / "replica.db");
@@ -188,8 +184,7 @@ int main(int argc, char** argv) {
         if (!applied) Die(applied.error().message);
         accepted += applied->accepted;
       }
-      apply_rates.push_back(static_cast<double>(n_objects) /
-                            std::chrono::duration<double>(Clock::now() - start).count());
+      apply_rates.push_back(static_cast<double>(n_objects) / Seconds(start, Clock::now()));
       if (accepted != n_objects) Die("accepted " + std::to_string(accepted));
     }
   }

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_timing.hpp"
 #include "crypto/key.hpp"
 
 namespace {
@@ -29,7 +30,7 @@ namespace fs = std::filesystem;
 
 // Runs `op` repeatedly for about `seconds`; returns operations per second.
 double Rate(double seconds, const std::function<bool()>& op) {
-  using Clock = std::chrono::steady_clock;
+  using socmesh::bench::Clock;
   const auto start = Clock::now();
   size_t n = 0;
   double elapsed = 0;
@@ -41,20 +42,13 @@ double Rate(double seconds, const std::function<bool()>& op) {
       }
     }
     n += 16;
-    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    elapsed = socmesh::bench::Seconds(start, Clock::now());
   } while (elapsed < seconds);
   return static_cast<double>(n) / elapsed;
 }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 double MedianRate(int reps, double seconds, const std::function<bool()>& op) {
-  std::vector<double> rates;
-  for (int r = 0; r < reps; ++r) rates.push_back(Rate(seconds, op));
-  return Median(rates);
+  return socmesh::bench::MedianOf(reps, [&] { return Rate(seconds, op); });
 }
 
 bool RawSign(EVP_PKEY* key, const std::string& data, std::string& sig) {

@@ -14,12 +14,14 @@
 #include <vector>
 
 #include "api/taxii_server.hpp"
+#include "bench_timing.hpp"
 #include "model/stix_object.hpp"
 #include "store/store.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using socmesh::bench::Clock;
+using socmesh::bench::Median;
 namespace api = socmesh::api;
 namespace model = socmesh::model;
 namespace store = socmesh::store;
@@ -27,14 +29,7 @@ namespace store = socmesh::store;
 constexpr char kCollection[] = "91a7b528-80eb-42ed-a74d-c6fbd5a26116";
 constexpr char kOwnIdentity[] = "identity--a0000000-0000-4000-8000-000000000001";
 
-double Ms(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double, std::milli>(b - a).count();
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+double Ms(Clock::time_point a, Clock::time_point b) { return socmesh::bench::Millis(b - a); }
 
 // Indicators like a real feed: 60% GREEN, 30% CLEAR, 10% AMBER of the reader's organisation
 // (which makes the policy look at created_by_ref).

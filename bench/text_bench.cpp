@@ -16,7 +16,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -24,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_timing.hpp"
 #include "formats/text/detail/scan_engine.hpp"
 #include "formats/text/text_extractor.hpp"
 
@@ -56,24 +56,11 @@ std::string Corpus(size_t target_bytes) {
   return out;
 }
 
-double ThreadCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
 // Median CPU seconds of this thread over `runs` calls of `fn`. CPU time rather than wall time: the
 // goal is a speed on one core, and the development machines are shared (a wall clock there
 // measures the neighbours' builds too).
 double MedianSeconds(int runs, const std::function<void()>& fn) {
-  std::vector<double> times;
-  for (int i = 0; i < runs; ++i) {
-    const double start = ThreadCpuSeconds();
-    fn();
-    times.push_back(ThreadCpuSeconds() - start);
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
+  return socmesh::bench::MedianOf(runs, [&] { return socmesh::bench::ThreadCpuSeconds(fn); });
 }
 
 }  // namespace

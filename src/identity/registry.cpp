@@ -2,25 +2,25 @@
 
 #include <openssl/crypto.h>
 
+#include <chrono>
 #include <filesystem>
-#include <thread>
 
 #include "identity/detail/schema.hpp"
-#include "identity/detail/sqlite.hpp"
 #include "identity/detail/token_secret.hpp"
 #include "identity/names.hpp"
+#include "sqlite/database.hpp"
 
 namespace socmesh::identity {
 
-using detail::Database;
-using detail::ResetOnExit;
-using detail::Statement;
-using detail::Transaction;
+using sqlite::Database;
+using sqlite::ResetOnExit;
+using sqlite::Statement;
+using sqlite::Transaction;
 using std::chrono::sys_seconds;
 
 namespace {
 
-constexpr int kBusyTimeoutMs = 10000;
+constexpr std::chrono::milliseconds kBusyTimeout{10000};
 
 sys_seconds SystemNow() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -34,19 +34,20 @@ int64_t Unix(sys_seconds t) { return t.time_since_epoch().count(); }
 Role StoredRole(const std::string& name) { return ParseRole(name).value_or(Role::kReader); }
 
 Organisation ReadOrganisation(const Statement& s) {
-  return {s.ColumnText(0), s.ColumnText(1), StoredRole(s.ColumnText(2)), Seconds(s.ColumnInt(3))};
+  return {s.ColumnString(0), s.ColumnString(1), StoredRole(s.ColumnString(2)),
+          Seconds(s.ColumnInt(3))};
 }
 
 User ReadUser(const Statement& s) {
-  return {s.ColumnText(0), s.ColumnText(1), StoredRole(s.ColumnText(2)), s.ColumnInt(3) != 0,
+  return {s.ColumnString(0), s.ColumnString(1), StoredRole(s.ColumnString(2)), s.ColumnInt(3) != 0,
           Seconds(s.ColumnInt(4))};
 }
 
 TokenInfo ReadToken(const Statement& s) {
-  TokenInfo t{s.ColumnText(0),
-              s.ColumnText(1),
-              s.ColumnText(2),
-              StoredRole(s.ColumnText(3)),
+  TokenInfo t{s.ColumnString(0),
+              s.ColumnString(1),
+              s.ColumnString(2),
+              StoredRole(s.ColumnString(3)),
               Seconds(s.ColumnInt(4)),
               Seconds(s.ColumnInt(5)),
               std::nullopt};
@@ -59,25 +60,6 @@ constexpr char kOrganisationColumns[] =
 constexpr char kUserColumns[] = "SELECT organisation, name, role, disabled, created FROM users ";
 constexpr char kTokenColumns[] =
     "SELECT id, organisation, user, role, created, expires, revoked FROM tokens ";
-
-// Switching a new file to WAL takes a lock SQLite does not wait for; retry while another process
-// creates the same registry.
-Result<void> EnableWal(Database& db) {
-  for (int attempt = 0;; ++attempt) {
-    auto stmt = Statement::Prepare(db.get(), "PRAGMA journal_mode = WAL");
-    if (!stmt) return std::unexpected(stmt.error());
-    auto row = stmt->Step();
-    if (row) {
-      const std::string mode = *row ? stmt->ColumnText(0) : std::string();
-      if (mode == "wal" || mode == "memory") return {};
-      return Fail(ErrorCode::kStorage, "enable WAL: journal mode stays \"" + mode + "\"");
-    }
-    if ((sqlite3_errcode(db.get()) & 0xff) != SQLITE_BUSY || attempt > 5000) {
-      return std::unexpected(row.error().WithContext("enable WAL"));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-}
 
 }  // namespace
 
@@ -100,7 +82,7 @@ struct Registry::Impl {
 
   Result<std::optional<Organisation>> FindOrganisation(std::string_view name) {
     ResetOnExit reset(find_organisation);
-    find_organisation.Text(1, name);
+    find_organisation.BindText(1, name);
     auto row = find_organisation.Step();
     if (!row) return std::unexpected(row.error());
     if (!*row) return std::optional<Organisation>();
@@ -109,7 +91,7 @@ struct Registry::Impl {
 
   Result<User> GetUser(std::string_view organisation, std::string_view name) {
     ResetOnExit reset(find_user);
-    find_user.Text(1, organisation).Text(2, name);
+    find_user.BindText(1, organisation).BindText(2, name);
     auto row = find_user.Step();
     if (!row) return std::unexpected(row.error());
     if (!*row) {
@@ -132,7 +114,7 @@ struct Registry::Impl {
   // Runs a statement that changes rows; returns how many changed.
   Result<int> Change(std::string_view sql, const std::function<void(Statement&)>& bind) {
     if (auto w = Writable(); !w) return std::unexpected(w.error());
-    auto stmt = Statement::Prepare(db.get(), sql);
+    auto stmt = Statement::Prepare(db, sql);
     if (!stmt) return std::unexpected(stmt.error());
     bind(*stmt);
     auto done = stmt->Step();
@@ -143,7 +125,7 @@ struct Registry::Impl {
   template <typename T, typename Reader>
   Result<std::vector<T>> Query(std::string_view sql, const std::function<void(Statement&)>& bind,
                                Reader read) {
-    auto stmt = Statement::Prepare(db.get(), sql);
+    auto stmt = Statement::Prepare(db, sql);
     if (!stmt) return std::unexpected(stmt.error());
     bind(*stmt);
     std::vector<T> out;
@@ -159,9 +141,9 @@ struct Registry::Impl {
   Result<SharingGroup> GetGroup(std::string_view name) {
     auto groups = Query<SharingGroup>(
         "SELECT name, owner, created FROM sharing_groups WHERE name = ?",
-        [&](Statement& s) { s.Text(1, name); },
+        [&](Statement& s) { s.BindText(1, name); },
         [](const Statement& s) {
-          return SharingGroup{s.ColumnText(0), s.ColumnText(1), {}, Seconds(s.ColumnInt(2))};
+          return SharingGroup{s.ColumnString(0), s.ColumnString(1), {}, Seconds(s.ColumnInt(2))};
         });
     if (!groups) return std::unexpected(groups.error());
     if (groups->empty()) {
@@ -170,7 +152,8 @@ struct Registry::Impl {
     SharingGroup g = std::move(groups->front());
     auto members = Query<std::string>(
         "SELECT organisation FROM sharing_group_members WHERE group_name = ? ORDER BY organisation",
-        [&](Statement& s) { s.Text(1, name); }, [](const Statement& s) { return s.ColumnText(0); });
+        [&](Statement& s) { s.BindText(1, name); },
+        [](const Statement& s) { return s.ColumnString(0); });
     if (!members) return std::unexpected(members.error());
     g.members = std::move(*members);
     return g;
@@ -193,10 +176,14 @@ Result<std::unique_ptr<Registry>> Registry::Open(RegistryOptions options) {
     auto parent = std::filesystem::path(options.path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   }
-  auto db = Database::Open(options.path, flags);
+  // Duplicate names are constraint violations: kConflict, which callers turn into a message.
+  auto db = Database::Open(options.path, flags,
+                           sqlite::Wording{.subject = "identity registry",
+                                           .step_context = "identity registry",
+                                           .constraint_is_conflict = true});
   if (!db) return std::unexpected(db.error());
-  std::string pragmas =
-      "PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs) + "; PRAGMA foreign_keys = ON;";
+  std::string pragmas = "PRAGMA busy_timeout = " + std::to_string(kBusyTimeout.count()) +
+                        "; PRAGMA foreign_keys = ON;";
   // Administrative changes are rare and must not be lost: FULL costs one fsync per change.
   pragmas += options.read_only ? "PRAGMA query_only = ON;" : "PRAGMA synchronous = FULL;";
   if (auto r = db->Exec(pragmas, "configure identity registry"); !r) {
@@ -206,7 +193,8 @@ Result<std::unique_ptr<Registry>> Registry::Open(RegistryOptions options) {
     return std::unexpected(probe.error().WithContext(options.path));
   }
   if (!options.read_only) {
-    if (auto r = EnableWal(*db); !r) return std::unexpected(r.error().WithContext(options.path));
+    if (auto r = sqlite::EnableWal(*db, kBusyTimeout); !r)
+      return std::unexpected(r.error().WithContext(options.path));
   }
   if (auto schema = detail::MigrateRegistry(*db, options.read_only); !schema) {
     return std::unexpected(schema.error().WithContext(options.path));
@@ -230,7 +218,7 @@ Result<std::unique_ptr<Registry>> Registry::Open(RegistryOptions options) {
        "SELECT group_name FROM sharing_group_members WHERE organisation = ? ORDER BY group_name"},
   };
   for (const auto& p : prepared) {
-    auto stmt = Statement::Prepare(impl->db.get(), p.sql);
+    auto stmt = Statement::Prepare(impl->db, p.sql);
     if (!stmt) return std::unexpected(stmt.error().WithContext(options.path));
     *p.target = std::move(*stmt);
   }
@@ -248,8 +236,8 @@ Result<Organisation> Registry::AddOrganisation(std::string_view name, std::strin
   auto changed = impl_->Change(
       "INSERT INTO organisations (name, country, default_role, created) VALUES (?, ?, ?, ?)",
       [&](Statement& s) {
-        s.Text(1, org.name).Text(2, org.country).Text(3, RoleName(default_role));
-        s.Int(4, Unix(org.created));
+        s.BindText(1, org.name).BindText(2, org.country).BindText(3, RoleName(default_role));
+        s.BindInt(4, Unix(org.created));
       });
   if (!changed) {
     if (changed.error().code == ErrorCode::kConflict) {
@@ -265,7 +253,7 @@ Result<Organisation> Registry::SetOrganisationRole(std::string_view name, Role d
   std::lock_guard lock(impl_->mutex);
   auto changed =
       impl_->Change("UPDATE organisations SET default_role = ? WHERE name = ?",
-                    [&](Statement& s) { s.Text(1, RoleName(default_role)).Text(2, name); });
+                    [&](Statement& s) { s.BindText(1, RoleName(default_role)).BindText(2, name); });
   if (!changed) return std::unexpected(changed.error());
   auto org = impl_->FindOrganisation(name);
   if (!org) return std::unexpected(org.error());
@@ -297,8 +285,8 @@ Result<User> Registry::AddUser(std::string_view organisation, std::string_view n
   auto changed = impl_->Change(
       "INSERT INTO users (organisation, name, role, disabled, created) VALUES (?, ?, ?, 0, ?)",
       [&](Statement& s) {
-        s.Text(1, user.organisation).Text(2, user.name).Text(3, RoleName(role));
-        s.Int(4, Unix(user.created));
+        s.BindText(1, user.organisation).BindText(2, user.name).BindText(3, RoleName(role));
+        s.BindInt(4, Unix(user.created));
       });
   if (!changed) {
     if (changed.error().code == ErrorCode::kConflict) {
@@ -314,8 +302,9 @@ Result<User> Registry::SetUserRole(std::string_view organisation, std::string_vi
                                    Role role) {
   std::lock_guard lock(impl_->mutex);
   auto changed = impl_->Change(
-      "UPDATE users SET role = ? WHERE organisation = ? AND name = ?",
-      [&](Statement& s) { s.Text(1, RoleName(role)).Text(2, organisation).Text(3, name); });
+      "UPDATE users SET role = ? WHERE organisation = ? AND name = ?", [&](Statement& s) {
+        s.BindText(1, RoleName(role)).BindText(2, organisation).BindText(3, name);
+      });
   if (!changed) return std::unexpected(changed.error());
   return impl_->GetUser(organisation, name);
 }
@@ -324,8 +313,9 @@ Result<User> Registry::SetUserDisabled(std::string_view organisation, std::strin
                                        bool disabled) {
   std::lock_guard lock(impl_->mutex);
   auto changed = impl_->Change(
-      "UPDATE users SET disabled = ? WHERE organisation = ? AND name = ?",
-      [&](Statement& s) { s.Int(1, disabled ? 1 : 0).Text(2, organisation).Text(3, name); });
+      "UPDATE users SET disabled = ? WHERE organisation = ? AND name = ?", [&](Statement& s) {
+        s.BindInt(1, disabled ? 1 : 0).BindText(2, organisation).BindText(3, name);
+      });
   if (!changed) return std::unexpected(changed.error());
   return impl_->GetUser(organisation, name);
 }
@@ -343,7 +333,7 @@ Result<std::vector<User>> Registry::ListUsers(std::string_view organisation) {
   }
   return impl_->Query<User>(
       std::string(kUserColumns) + "WHERE organisation = ? ORDER BY name",
-      [&](Statement& s) { s.Text(1, organisation); }, ReadUser);
+      [&](Statement& s) { s.BindText(1, organisation); }, ReadUser);
 }
 
 // --- API tokens ---
@@ -376,9 +366,11 @@ Result<IssuedToken> Registry::IssueToken(std::string_view organisation, std::str
       "INSERT INTO tokens (id, organisation, user, role, salt, hash, created, expires) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       [&](Statement& s) {
-        s.Text(1, issued.info.id).Text(2, issued.info.organisation).Text(3, issued.info.user);
-        s.Text(4, RoleName(granted)).Blob(5, fresh->salt).Blob(6, hash);
-        s.Int(7, Unix(issued.info.created)).Int(8, Unix(issued.info.expires));
+        s.BindText(1, issued.info.id)
+            .BindText(2, issued.info.organisation)
+            .BindText(3, issued.info.user);
+        s.BindText(4, RoleName(granted)).BindBlob(5, fresh->salt).BindBlob(6, hash);
+        s.BindInt(7, Unix(issued.info.created)).BindInt(8, Unix(issued.info.expires));
       });
   if (!changed) return std::unexpected(changed.error());
   issued.token = fresh->id + "." + fresh->secret;
@@ -389,11 +381,13 @@ Result<TokenInfo> Registry::RevokeToken(std::string_view organisation, std::stri
   std::lock_guard lock(impl_->mutex);
   auto changed = impl_->Change(
       "UPDATE tokens SET revoked = coalesce(revoked, ?) WHERE id = ? AND organisation = ?",
-      [&](Statement& s) { s.Int(1, Unix(impl_->Now())).Text(2, token_id).Text(3, organisation); });
+      [&](Statement& s) {
+        s.BindInt(1, Unix(impl_->Now())).BindText(2, token_id).BindText(3, organisation);
+      });
   if (!changed) return std::unexpected(changed.error());
   auto found = impl_->Query<TokenInfo>(
       std::string(kTokenColumns) + "WHERE id = ? AND organisation = ?",
-      [&](Statement& s) { s.Text(1, token_id).Text(2, organisation); }, ReadToken);
+      [&](Statement& s) { s.BindText(1, token_id).BindText(2, organisation); }, ReadToken);
   if (!found) return std::unexpected(found.error());
   if (found->empty()) {
     return Fail(ErrorCode::kNotFound,
@@ -406,7 +400,7 @@ Result<std::vector<TokenInfo>> Registry::ListTokens(std::string_view organisatio
   std::lock_guard lock(impl_->mutex);
   return impl_->Query<TokenInfo>(
       std::string(kTokenColumns) + "WHERE organisation = ? ORDER BY created DESC, id",
-      [&](Statement& s) { s.Text(1, organisation); }, ReadToken);
+      [&](Statement& s) { s.BindText(1, organisation); }, ReadToken);
 }
 
 Result<TokenHolder> Registry::VerifyToken(std::string_view token) {
@@ -419,7 +413,7 @@ Result<TokenHolder> Registry::VerifyToken(std::string_view token) {
   std::lock_guard lock(impl_->mutex);
   Statement& s = impl_->find_token;
   ResetOnExit reset(s);
-  s.Text(1, id);
+  s.BindText(1, id);
   auto row = s.Step();
   if (!row) return std::unexpected(row.error());
   // Hash for unknown ids too, so that timing does not tell which ids exist.
@@ -435,7 +429,7 @@ Result<TokenHolder> Registry::VerifyToken(std::string_view token) {
   const bool match = CRYPTO_memcmp(presented.data(), stored.data(), stored.size()) == 0;
   if (!usable || !match) return Fail(ErrorCode::kPermission, "unknown or wrong API token");
   // The secret is right: from here on, saying why the token no longer works reveals nothing.
-  TokenHolder holder{std::string(id), s.ColumnText(0), s.ColumnText(1), Role::kReader};
+  TokenHolder holder{std::string(id), s.ColumnString(0), s.ColumnString(1), Role::kReader};
   if (!s.ColumnIsNull(6)) return Fail(ErrorCode::kPermission, "API token revoked");
   if (impl_->Now() >= Seconds(s.ColumnInt(5))) {
     return Fail(ErrorCode::kPermission, "API token expired");
@@ -443,8 +437,8 @@ Result<TokenHolder> Registry::VerifyToken(std::string_view token) {
   if (s.ColumnInt(8) != 0) {
     return Fail(ErrorCode::kPermission, "user \"" + holder.user + "\" is disabled");
   }
-  const auto token_role = ParseRole(s.ColumnText(2));
-  const auto user_role = ParseRole(s.ColumnText(7));
+  const auto token_role = ParseRole(s.ColumnString(2));
+  const auto user_role = ParseRole(s.ColumnString(7));
   if (!token_role || !user_role || !RoleCovers(*user_role, *token_role)) {
     return Fail(ErrorCode::kPermission,
                 "API token's role is no longer held by user \"" + holder.user + "\"");
@@ -463,8 +457,9 @@ Result<SharingGroup> Registry::CreateGroup(std::string_view name, std::string_vi
   auto tx = Transaction::Begin(impl_->db);
   if (!tx) return std::unexpected(tx.error());
   const int64_t now = Unix(impl_->Now());
-  auto created = impl_->Change("INSERT INTO sharing_groups (name, owner, created) VALUES (?, ?, ?)",
-                               [&](Statement& s) { s.Text(1, name).Text(2, owner).Int(3, now); });
+  auto created =
+      impl_->Change("INSERT INTO sharing_groups (name, owner, created) VALUES (?, ?, ?)",
+                    [&](Statement& s) { s.BindText(1, name).BindText(2, owner).BindInt(3, now); });
   if (!created) {
     if (created.error().code == ErrorCode::kConflict) {
       return Fail(ErrorCode::kConflict, "sharing group \"" + std::string(name) + "\" exists");
@@ -473,7 +468,7 @@ Result<SharingGroup> Registry::CreateGroup(std::string_view name, std::string_vi
   }
   auto member = impl_->Change(
       "INSERT INTO sharing_group_members (group_name, organisation, added) VALUES (?, ?, ?)",
-      [&](Statement& s) { s.Text(1, name).Text(2, owner).Int(3, now); });
+      [&](Statement& s) { s.BindText(1, name).BindText(2, owner).BindInt(3, now); });
   if (!member) return std::unexpected(member.error());
   if (auto c = tx->Commit(); !c) return std::unexpected(c.error());
   return impl_->GetGroup(name);
@@ -486,7 +481,9 @@ Result<bool> Registry::AddGroupMember(std::string_view group, std::string_view o
   auto added = impl_->Change(
       "INSERT INTO sharing_group_members (group_name, organisation, added) VALUES (?, ?, ?) "
       "ON CONFLICT DO NOTHING",
-      [&](Statement& s) { s.Text(1, group).Text(2, organisation).Int(3, Unix(impl_->Now())); });
+      [&](Statement& s) {
+        s.BindText(1, group).BindText(2, organisation).BindInt(3, Unix(impl_->Now()));
+      });
   if (!added) return std::unexpected(added.error());
   return *added == 1;
 }
@@ -500,7 +497,7 @@ Result<void> Registry::RemoveGroupMember(std::string_view group, std::string_vie
   }
   auto removed =
       impl_->Change("DELETE FROM sharing_group_members WHERE group_name = ? AND organisation = ?",
-                    [&](Statement& s) { s.Text(1, group).Text(2, organisation); });
+                    [&](Statement& s) { s.BindText(1, group).BindText(2, organisation); });
   if (!removed) return std::unexpected(removed.error());
   if (*removed == 0) {
     return Fail(ErrorCode::kNotFound, "\"" + std::string(organisation) +
@@ -524,9 +521,9 @@ Result<std::vector<SharingGroup>> Registry::ListGroups(std::optional<std::string
   auto names = impl_->Query<std::string>(
       sql,
       [&](Statement& s) {
-        if (member) s.Text(1, *member);
+        if (member) s.BindText(1, *member);
       },
-      [](const Statement& s) { return s.ColumnText(0); });
+      [](const Statement& s) { return s.ColumnString(0); });
   if (!names) return std::unexpected(names.error());
   std::vector<SharingGroup> out;
   for (const auto& name : *names) {
@@ -541,13 +538,13 @@ Result<std::vector<std::string>> Registry::GroupsOf(std::string_view organisatio
   std::lock_guard lock(impl_->mutex);
   Statement& s = impl_->groups_of;
   ResetOnExit reset(s);
-  s.Text(1, organisation);
+  s.BindText(1, organisation);
   std::vector<std::string> out;
   while (true) {
     auto row = s.Step();
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
-    out.push_back(s.ColumnText(0));
+    out.push_back(s.ColumnString(0));
   }
   return out;
 }

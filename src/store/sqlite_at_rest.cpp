@@ -30,10 +30,6 @@ Result<std::optional<AtRestRow>> ReadAtRestRow(Statement& s) {
                    s.ColumnInt(3) != 0};
 }
 
-Result<Statement> Prepare(Database& db, std::string_view sql) {
-  return Statement::Prepare(db.get(), sql);
-}
-
 std::optional<model::Tlp> ColumnTlp(const Statement& s, int column) {
   if (s.ColumnIsNull(column)) return std::nullopt;
   return static_cast<model::Tlp>(s.ColumnInt(column));
@@ -64,9 +60,10 @@ Result<void> SqliteStore::SetUpAtRest(const StoreOptions& o) {
         return Fail(ErrorCode::kInvalidArgument,
                     "the store holds objects in clear; encrypt it with `socmesh store encrypt`");
       }
-      auto insert = Prepare(db_,
-                            "INSERT INTO at_rest (singleton, keyring, generation, write_key, "
-                            "converting) VALUES (1, ?1, 1, ?2, ?3)");
+      auto insert =
+          Statement::Prepare(db_,
+                             "INSERT INTO at_rest (singleton, keyring, generation, write_key, "
+                             "converting) VALUES (1, ?1, 1, ?2, ?3)");
       if (!insert) return std::unexpected(insert.error());
       insert->BindText(1, keyring->document())
           .BindInt(2, keyring->current_key())
@@ -118,8 +115,8 @@ Result<void> SqliteStore::RefreshAtRest() {
 }
 
 Result<void> SqliteStore::SaveKeyring() {
-  auto update =
-      Prepare(db_, "UPDATE at_rest SET keyring = ?1, generation = generation + 1, write_key = ?2");
+  auto update = Statement::Prepare(
+      db_, "UPDATE at_rest SET keyring = ?1, generation = generation + 1, write_key = ?2");
   if (!update) return std::unexpected(update.error());
   update->BindText(1, cipher_->keyring().document()).BindInt(2, cipher_->keyring().current_key());
   if (auto r = update->Step(); !r) return std::unexpected(r.error());
@@ -137,9 +134,10 @@ Result<AtRestStatus> SqliteStore::GetAtRestStatus() {
   status.wrapping_key = cipher_->keyring().wrapping_key_location();
   status.current_key = cipher_->keyring().current_key();
   status.keyring_keys = cipher_->keyring().key_ids();
-  auto count = Prepare(db_,
-                       "SELECT coalesce(key_id, 0), count(*) FROM object_versions GROUP BY 1 "
-                       "ORDER BY 1");
+  auto count =
+      Statement::Prepare(db_,
+                         "SELECT coalesce(key_id, 0), count(*) FROM object_versions GROUP BY 1 "
+                         "ORDER BY 1");
   if (!count) return std::unexpected(count.error().WithContext(path_));
   while (true) {
     auto row = count->Step();
@@ -191,8 +189,8 @@ Result<std::vector<uint32_t>> SqliteStore::RetireUnusedDataKeys() {
       *cipher_, db_, path_,
       [&]() -> Result<std::vector<uint32_t>> {
         // Checked under the write lock: no row can be written under an old key meanwhile.
-        auto used_keys =
-            Prepare(db_, "SELECT DISTINCT key_id FROM object_versions WHERE key_id IS NOT NULL");
+        auto used_keys = Statement::Prepare(
+            db_, "SELECT DISTINCT key_id FROM object_versions WHERE key_id IS NOT NULL");
         if (!used_keys) return std::unexpected(used_keys.error());
         std::set<uint32_t> used;
         while (true) {
@@ -243,11 +241,12 @@ Result<ReencryptProgress> SqliteStore::Reencrypt(const ReencryptOptions& options
     progress = *converted;
     progress.done = false;
   }
-  auto select = Prepare(db_,
-                        "SELECT seq, id, type, modified, revoked, tlp, json, key_id "
-                        "FROM object_versions WHERE seq > ?1 AND key_id <> ?2 "
-                        "ORDER BY seq LIMIT ?3");
-  auto update = Prepare(db_, "UPDATE object_versions SET json = ?1, key_id = ?2 WHERE seq = ?3");
+  auto select = Statement::Prepare(db_,
+                                   "SELECT seq, id, type, modified, revoked, tlp, json, key_id "
+                                   "FROM object_versions WHERE seq > ?1 AND key_id <> ?2 "
+                                   "ORDER BY seq LIMIT ?3");
+  auto update =
+      Statement::Prepare(db_, "UPDATE object_versions SET json = ?1, key_id = ?2 WHERE seq = ?3");
   if (!select || !update) {
     return std::unexpected((!select ? select.error() : update.error()).WithContext(path_));
   }
@@ -305,19 +304,22 @@ Result<ReencryptProgress> SqliteStore::Reencrypt(const ReencryptOptions& options
 Result<ReencryptProgress> SqliteStore::ConvertRowsInClear(const ReencryptOptions& options,
                                                           ReencryptProgress progress,
                                                           size_t& batches) {
-  auto ids = Prepare(db_,
-                     "SELECT DISTINCT id FROM object_versions WHERE id > ?1 AND key_id IS NULL "
-                     "ORDER BY id LIMIT ?2");
-  auto versions = Prepare(db_,
-                          "SELECT seq, type, modified, revoked, tlp, json FROM object_versions "
-                          "WHERE id = ?1 AND key_id IS NULL");
-  auto update = Prepare(db_,
-                        "UPDATE object_versions SET id = ?1, digest = ?2, json = ?3, key_id = ?4, "
-                        "created = NULL, confidence = NULL, valid_until = NULL, "
-                        "created_by_ref = NULL WHERE seq = ?5");
-  auto index = Prepare(db_,
-                       "INSERT OR IGNORE INTO observables (kind, value, seq) "
-                       "VALUES (?1, ?2, ?3)");
+  auto ids =
+      Statement::Prepare(db_,
+                         "SELECT DISTINCT id FROM object_versions WHERE id > ?1 AND key_id IS NULL "
+                         "ORDER BY id LIMIT ?2");
+  auto versions =
+      Statement::Prepare(db_,
+                         "SELECT seq, type, modified, revoked, tlp, json FROM object_versions "
+                         "WHERE id = ?1 AND key_id IS NULL");
+  auto update =
+      Statement::Prepare(db_,
+                         "UPDATE object_versions SET id = ?1, digest = ?2, json = ?3, key_id = ?4, "
+                         "created = NULL, confidence = NULL, valid_until = NULL, "
+                         "created_by_ref = NULL WHERE seq = ?5");
+  auto index = Statement::Prepare(db_,
+                                  "INSERT OR IGNORE INTO observables (kind, value, seq) "
+                                  "VALUES (?1, ?2, ?3)");
   for (auto* s : {&ids, &versions, &update, &index}) {
     if (!*s) return std::unexpected(s->error().WithContext(path_));
   }

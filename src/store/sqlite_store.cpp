@@ -7,10 +7,8 @@
 #include <map>
 #include <numeric>
 #include <optional>
-#include <thread>
 
 #include "store/detail/migrations.hpp"
-#include "store/detail/sqlite_handle.hpp"
 #include "store/detail/sqlite_store_impl.hpp"
 
 namespace socmesh::store {
@@ -40,29 +38,6 @@ model::Timestamp Now() {
   return {std::chrono::duration_cast<std::chrono::microseconds>(now).count()};
 }
 
-// Switching a new file to WAL takes an exclusive lock for which SQLite does not wait (no busy
-// handler), so two processes creating the same store at once would fail; retry for `patience`.
-Result<void> EnableWal(Database& db, std::chrono::milliseconds patience) {
-  const auto deadline = std::chrono::steady_clock::now() + patience;
-  while (true) {
-    auto stmt = Statement::Prepare(db.get(), "PRAGMA journal_mode = WAL");
-    if (!stmt) return std::unexpected(stmt.error());
-    auto row = stmt->Step();
-    const bool busy = !row && (sqlite3_errcode(db.get()) & 0xff) == SQLITE_BUSY;
-    if (!row && !busy) return std::unexpected(row.error().WithContext("enable WAL"));
-    if (!busy) {
-      // The pragma answers the mode in force; "memory" is what in-memory databases keep.
-      std::string mode = *row ? std::string(stmt->ColumnText(0)) : std::string();
-      if (mode == "wal" || mode == "memory") return {};
-      return Fail(ErrorCode::kStorage, "enable WAL: journal mode stays \"" + mode + "\"");
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return Fail(ErrorCode::kStorage, "enable WAL: database is locked");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Store>> SqliteStore::Create(const std::string& path, const StoreOptions& o) {
@@ -72,7 +47,7 @@ Result<std::unique_ptr<Store>> SqliteStore::Create(const std::string& path, cons
   if (!(flags & SQLITE_OPEN_CREATE) && !std::filesystem::exists(path, ec)) {
     return Fail(ErrorCode::kNotFound, "no store at " + path + " (socmesh ingest creates one)");
   }
-  auto db = Database::Open(path, flags);
+  auto db = Database::Open(path, flags, sqlite::Wording{.subject = "store"});
   if (!db) return std::unexpected(db.error());
   // The first statement that reads the file tells a database from any other file.
   if (auto r = db->Exec("PRAGMA busy_timeout = " + std::to_string(kBusyTimeout.count()),
@@ -100,7 +75,7 @@ Result<std::unique_ptr<Store>> SqliteStore::Create(const std::string& path, cons
     return std::unexpected(r.error().WithContext(path));
   }
   if (!o.read_only) {
-    if (auto r = EnableWal(*db, kBusyTimeout); !r) {
+    if (auto r = sqlite::EnableWal(*db, kBusyTimeout); !r) {
       return std::unexpected(r.error().WithContext(path));
     }
   }
@@ -134,7 +109,7 @@ Result<void> SqliteStore::PrepareStatements() {
                      "INSERT OR IGNORE INTO observables (kind, value, seq) VALUES (?1, ?2, ?3)"});
   }
   for (auto& item : items) {
-    auto s = Statement::Prepare(db_.get(), item.sql);
+    auto s = Statement::Prepare(db_, item.sql);
     if (!s) return std::unexpected(s.error().WithContext(path_));
     *item.target = std::move(*s);
   }
@@ -425,7 +400,7 @@ Result<void> SqliteStore::Scan(const Query& q,
   sql += " ORDER BY v.seq";
   if (q.limit > 0) sql += " LIMIT " + std::to_string(q.limit);
 
-  auto stmt = Statement::Prepare(db_.get(), sql);
+  auto stmt = Statement::Prepare(db_, sql);
   if (!stmt) return std::unexpected(stmt.error().WithContext(path_));
   for (auto [index, text] : texts) stmt->BindText(index, text);
   for (auto [index, blob] : blobs) stmt->BindBlob(index, AsBytes(blob));
@@ -509,7 +484,7 @@ Result<bool> SqliteStore::ScanObservableChunk(
   if (node) {
     stmt = std::move(node.mapped());
   } else {
-    auto prepared = Statement::Prepare(db_.get(), sql);
+    auto prepared = Statement::Prepare(db_, sql);
     if (!prepared) return std::unexpected(prepared.error().WithContext(path_));
     stmt = std::move(*prepared);
   }
@@ -576,7 +551,7 @@ Result<StoreStats> SqliteStore::Stats() {
   }
   // STIX ids are "<type>--<uuid>" (the parser enforces it), so the (id, modified) index alone gives
   // the distinct ids per type; grouping by the type column reads every row (4 s per million).
-  auto ids = Statement::Prepare(db_.get(), "SELECT DISTINCT id FROM object_versions");
+  auto ids = Statement::Prepare(db_, "SELECT DISTINCT id FROM object_versions");
   if (!ids) return std::unexpected(ids.error().WithContext(path_));
   std::map<std::string, int64_t, std::less<>> by_type;
   int64_t* run = nullptr;  // ids are sorted, so one type's ids come in one run

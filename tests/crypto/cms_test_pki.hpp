@@ -1,33 +1,23 @@
 // Test PKI for the CMS tests (origin signatures, receipts, envelopes): a network root CA, a
 // country intermediate, organisation certificates (ECDSA P-256) and an unrelated "rogue" CA, made
-// in-process with OpenSSL and written as PEM for the openssl command line used as an oracle.
+// in-process with OpenSSL (common/test_pki.hpp) and written as PEM for the openssl command line
+// used as an oracle.
 #pragma once
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include <filesystem>
-#include <memory>
 #include <string>
 #include <vector>
 
+#include "common/test_pki.hpp"
 #include "crypto/signer.hpp"
 
 namespace socmesh::crypto::testing {
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct CertFree {
-  void operator()(X509* c) const { X509_free(c); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using CertPtr = std::unique_ptr<X509, CertFree>;
-
-struct Identity {
-  PkeyPtr key;
-  CertPtr cert;
-};
+using socmesh::testing::Identity;
+using socmesh::testing::WritePem;
 
 struct CertOptions {
   bool is_ca = false;
@@ -53,8 +43,6 @@ struct TestPki {
   Signer SignerFor(const Identity& id) const;
 };
 
-void WritePem(const std::filesystem::path& path, X509* cert);
-void WritePem(const std::filesystem::path& path, EVP_PKEY* key);
 void WriteBytes(const std::filesystem::path& path, const std::string& bytes);
 
 // Runs a shell command, returns its exit status; stdout+stderr go to `output` when given.

@@ -1,18 +1,18 @@
-// A small certificate authority for network tests, built with OpenSSL directly (independent of
-// socmesh's pki/ module, so a bug there cannot hide a bug in net/): P-256 keys, a root, leaf
-// certificates with chosen subject, validity and SANs, and CRLs. Writes PEM files to a directory.
+// A small certificate authority for network tests, built on the OpenSSL-only test PKI
+// (common/test_pki.hpp, independent of socmesh's pki/ module, so a bug there cannot hide a bug in
+// net/): a P-256 root, TLS leaf certificates with chosen subject and validity, and CRLs. Writes PEM
+// files to a directory.
 #pragma once
 
-#include <memory>
 #include <string>
 #include <vector>
 
-#include <openssl/types.h>
+#include "common/test_pki.hpp"
 
 namespace socmesh::testing {
 
 struct Issued {
-  std::string cert_file;  // PEM certificate (leaf, then the issuing CA when `chain`)
+  std::string cert_file;  // PEM certificate of the leaf
   std::string key_file;   // PEM private key
   long serial = 0;
 };
@@ -21,7 +21,6 @@ class TestCa {
  public:
   // Creates a root CA "CN=<name>" with its certificate written to <dir>/<name>-ca.pem.
   TestCa(std::string dir, std::string name);
-  ~TestCa();
   TestCa(const TestCa&) = delete;
   TestCa& operator=(const TestCa&) = delete;
 
@@ -39,8 +38,7 @@ class TestCa {
   std::string dir_;
   std::string name_;
   std::string ca_file_;
-  EVP_PKEY* key_ = nullptr;
-  X509* cert_ = nullptr;
+  Identity ca_;
   long next_serial_ = 100;
 };
 

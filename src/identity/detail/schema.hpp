@@ -2,7 +2,7 @@
 #pragma once
 
 #include "core/error.hpp"
-#include "identity/detail/sqlite.hpp"
+#include "sqlite/database.hpp"
 
 namespace socmesh::identity::detail {
 
@@ -15,6 +15,6 @@ int LatestRegistrySchema();
 // Brings `db` to LatestRegistrySchema(), one migration per transaction (append-only list, like
 // store/). Refuses (kUnsupported) a newer schema and (kInvalidArgument) a foreign SQLite file.
 // With `read_only`, only checks that the schema is current.
-Result<int> MigrateRegistry(Database& db, bool read_only);
+Result<int> MigrateRegistry(sqlite::Database& db, bool read_only);
 
 }  // namespace socmesh::identity::detail

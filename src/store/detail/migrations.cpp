@@ -5,6 +5,9 @@
 
 namespace socmesh::store::detail {
 
+using sqlite::Database;
+using sqlite::Transaction;
+
 namespace {
 
 // Migration N (1-based) takes the schema from version N-1 to N. Never edit a shipped migration:

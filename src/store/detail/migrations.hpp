@@ -2,7 +2,7 @@
 #pragma once
 
 #include "core/error.hpp"
-#include "store/detail/sqlite_handle.hpp"
+#include "sqlite/database.hpp"
 
 namespace socmesh::store::detail {
 
@@ -15,6 +15,6 @@ int LatestSchemaVersion();
 // Brings the schema of `db` to LatestSchemaVersion(), one migration per transaction. Refuses
 // (kUnsupported) a store written by a newer socmesh, and (kInvalidArgument) a SQLite file that is
 // not a socmesh store. With `read_only`, only checks that the schema is current.
-Result<int> Migrate(Database& db, bool read_only);
+Result<int> Migrate(sqlite::Database& db, bool read_only);
 
 }  // namespace socmesh::store::detail

@@ -7,11 +7,17 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "sqlite/database.hpp"
 #include "store/detail/row_cipher.hpp"
-#include "store/detail/sqlite_handle.hpp"
 #include "store/store.hpp"
 
 namespace socmesh::store::detail {
+
+// The connection wrappers are shared (sqlite/); the store's pragmas and schema stay here.
+using sqlite::Database;
+using sqlite::ResetOnExit;
+using sqlite::Statement;
+using sqlite::Transaction;
 
 // "seq, id, type, modified, added, revoked, tlp, json, key_id": the columns Read() expects.
 extern const char* const kVersionColumns;

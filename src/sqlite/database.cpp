@@ -1,6 +1,8 @@
-#include "store/detail/sqlite_handle.hpp"
+#include "sqlite/database.hpp"
 
-namespace socmesh::store::detail {
+#include <thread>
+
+namespace socmesh::sqlite {
 
 Error SqliteError(sqlite3* db, std::string_view operation) {
   std::string message(operation);
@@ -9,30 +11,31 @@ Error SqliteError(sqlite3* db, std::string_view operation) {
   return Error{ErrorCode::kStorage, std::move(message)};
 }
 
-Result<Database> Database::Open(const std::string& path, int flags) {
+Result<Database> Database::Open(const std::string& path, int flags, Wording wording) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   Database db;
   db.db_.reset(raw);
+  db.wording_ = wording;
   if (rc != SQLITE_OK) {
-    return std::unexpected(
-        Error{rc == SQLITE_CANTOPEN ? ErrorCode::kIo : ErrorCode::kStorage,
-              "cannot open store " + path + ": " + (raw ? sqlite3_errmsg(raw) : "out of memory")});
+    return Fail(rc == SQLITE_CANTOPEN ? ErrorCode::kIo : ErrorCode::kStorage,
+                "cannot open " + std::string(wording.subject) + " " + path + ": " +
+                    (raw != nullptr ? sqlite3_errmsg(raw) : "out of memory"));
   }
   sqlite3_extended_result_codes(raw, 1);
   return db;
 }
 
 Result<void> Database::Exec(std::string_view sql, std::string_view operation) {
-  std::string text(sql);
+  const std::string text(sql);
   if (sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
     return std::unexpected(SqliteError(db_.get(), operation));
   }
   return {};
 }
 
-Result<int64_t> Database::QueryInt(const std::string& sql, std::string_view operation) {
-  auto stmt = Statement::Prepare(db_.get(), sql);
+Result<int64_t> Database::QueryInt(std::string_view sql, std::string_view operation) {
+  auto stmt = Statement::Prepare(*this, sql);
   if (!stmt) return std::unexpected(stmt.error().WithContext(operation));
   auto row = stmt->Step();
   if (!row) return std::unexpected(row.error().WithContext(operation));
@@ -40,14 +43,15 @@ Result<int64_t> Database::QueryInt(const std::string& sql, std::string_view oper
   return stmt->ColumnInt(0);
 }
 
-Result<Statement> Statement::Prepare(sqlite3* db, std::string_view sql) {
+Result<Statement> Statement::Prepare(const Database& db, std::string_view sql) {
   sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                         &raw, nullptr) != SQLITE_OK) {
-    return std::unexpected(SqliteError(db, "prepare"));
+  if (sqlite3_prepare_v3(db.get(), sql.data(), static_cast<int>(sql.size()),
+                         SQLITE_PREPARE_PERSISTENT, &raw, nullptr) != SQLITE_OK) {
+    return std::unexpected(SqliteError(db.get(), "prepare"));
   }
   Statement s;
-  s.db_ = db;
+  s.db_ = db.get();
+  s.wording_ = db.wording();
   s.stmt_.reset(raw);
   return s;
 }
@@ -73,10 +77,14 @@ Statement& Statement::BindNull(int index) {
 }
 
 Result<bool> Statement::Step() {
-  int rc = sqlite3_step(stmt_.get());
+  const int rc = sqlite3_step(stmt_.get());
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return std::unexpected(SqliteError(db_, "step"));
+  Error error = SqliteError(db_, wording_.step_context);
+  if (wording_.constraint_is_conflict && (rc & 0xff) == SQLITE_CONSTRAINT) {
+    error.code = ErrorCode::kConflict;
+  }
+  return std::unexpected(std::move(error));
 }
 
 void Statement::Reset() {
@@ -86,16 +94,14 @@ void Statement::Reset() {
 
 std::string_view Statement::ColumnText(int column) const {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_.get(), column));
-  return text == nullptr ? std::string_view()
-                         : std::string_view(text, sqlite3_column_bytes(stmt_.get(), column));
+  if (text == nullptr) return {};
+  return {text, static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), column))};
 }
 
 std::span<const uint8_t> Statement::ColumnBlob(int column) const {
   const auto* data = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_.get(), column));
-  return data == nullptr
-             ? std::span<const uint8_t>()
-             : std::span<const uint8_t>(
-                   data, static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), column)));
+  if (data == nullptr) return {};
+  return {data, static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), column))};
 }
 
 Result<Transaction> Transaction::Begin(Database& db) {
@@ -122,4 +128,25 @@ Result<void> Transaction::Commit() {
   return r;
 }
 
-}  // namespace socmesh::store::detail
+Result<void> EnableWal(Database& db, std::chrono::milliseconds patience) {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  while (true) {
+    auto stmt = Statement::Prepare(db, "PRAGMA journal_mode = WAL");
+    if (!stmt) return std::unexpected(stmt.error());
+    auto row = stmt->Step();
+    const bool busy = !row && (sqlite3_errcode(db.get()) & 0xff) == SQLITE_BUSY;
+    if (!row && !busy) return std::unexpected(row.error().WithContext("enable WAL"));
+    if (!busy) {
+      // The pragma answers the mode in force; "memory" is what in-memory databases keep.
+      const std::string mode = *row ? stmt->ColumnString(0) : std::string();
+      if (mode == "wal" || mode == "memory") return {};
+      return Fail(ErrorCode::kStorage, "enable WAL: journal mode stays \"" + mode + "\"");
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Fail(ErrorCode::kStorage, "enable WAL: database is locked");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+}  // namespace socmesh::sqlite
