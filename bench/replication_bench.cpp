@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
       if (!state) Die(state.error().message);
       crypto::OriginVerifier verifier(*trust);
       federation::Receiver receiver(
-          config, *store, **state, verifier, receipt_signer,
+          config, *store, **state, *trust, verifier, receipt_signer,
           [](socmesh::audit::AuditEvent) -> socmesh::Result<void> { return {}; });
       size_t accepted = 0;
       const auto start = Clock::now();

@@ -1,9 +1,14 @@
 #include "federation/receiver.hpp"
 
+#include <openssl/evp.h>
+
+#include <algorithm>
 #include <chrono>
 #include <map>
 
+#include "crypto/envelope.hpp"
 #include "crypto/receipt.hpp"
+#include "federation/routing.hpp"
 #include "model/socmesh_extension.hpp"
 
 namespace socmesh::federation {
@@ -37,6 +42,23 @@ struct HeadGroup {
 
 }  // namespace
 
+crypto::BatchHead EnvelopeItemsHead(const Transfer& transfer) {
+  crypto::BatchHead head;
+  head.origin = transfer.sender;
+  head.batch_id = "envelopes:" + transfer.transfer_id;
+  head.tree_size = transfer.items.size();
+  const std::string seed = "socmesh-envelope-items\n" + transfer.transfer_id;
+  unsigned int n = 0;
+  EVP_Digest(seed.data(), seed.size(), head.root.data(), &n, EVP_sha256(), nullptr);
+  head.signing_time = transfer.sent_time;
+  return head;
+}
+
+std::optional<NodeIndex> TopologyNodeOf(const ReplicationConfig& config, std::string_view name) {
+  if (!config.topology) return std::nullopt;
+  return config.topology->FindNode(name);
+}
+
 const PeerLink* FindPeerByOrganisation(const ReplicationConfig& config,
                                        std::string_view organisation) {
   for (const auto& p : config.peers) {
@@ -69,6 +91,18 @@ Result<ObjectFacts> FactsOf(const ReplicationConfig& config, std::string_view ca
   ObjectFacts facts =
       FactsFromMetadata(metadata->value_or(model::SocmeshMetadata{}), tlp, std::move(type));
   if (facts.origin_organisation.empty()) facts.origin_organisation = std::string(signer);
+  if (config.topology) {
+    // The topology is the one source of consortia: every node derives the same facts from it
+    // (as Topology::Describe does), whatever its own [[peers]] say.
+    const Topology& topology = *config.topology;
+    std::optional<NodeIndex> origin = topology.FindOrganisation(facts.origin_organisation);
+    if (origin && facts.origin_country.empty()) {
+      facts.origin_country = topology.nodes()[*origin].country;
+    }
+    if (!origin) origin = topology.NationalSoc(facts.origin_country);
+    if (origin) facts.origin_consortium = std::string(topology.ConsortiumName(*origin));
+    return facts;
+  }
   if (facts.origin_organisation == config.self.organisation) {
     facts.origin_consortium = config.self.consortium;
     if (facts.origin_country.empty()) facts.origin_country = config.self.country;
@@ -77,6 +111,147 @@ Result<ObjectFacts> FactsOf(const ReplicationConfig& config, std::string_view ca
     if (facts.origin_country.empty()) facts.origin_country = p->holder.country;
   }
   return facts;
+}
+
+std::string Receiver::CheckClaims(const model::StixObject& object, const std::string& origin,
+                                  ObjectFacts& facts) const {
+  auto read = FactsOf(config_, object.canonical_json, object.tlp, object.type, origin);
+  if (!read) return "socmesh extension: " + read.error().message;
+  facts = std::move(*read);
+  if (facts.origin_organisation != origin) {
+    return "claims origin \"" + facts.origin_organisation + "\" but is signed by \"" + origin +
+           "\"";
+  }
+  if (!object.created_by_ref.empty()) {
+    auto owner = config_.identity_organisations.find(object.created_by_ref);
+    if (owner != config_.identity_organisations.end() && owner->second != origin) {
+      return "created_by_ref " + object.created_by_ref + " belongs to \"" + owner->second +
+             "\", not to the signer \"" + origin + "\"";
+    }
+  }
+  return "";
+}
+
+std::string Receiver::CheckPolicy(const ObjectFacts& facts, const PeerLink& peer,
+                                  bool sender_holds) const {
+  const Holder& self = config_.self;
+  if (config_.topology) {
+    // The same decision routing.hpp takes: the origin consortium's export rule applies.
+    const auto me = config_.topology->FindNode(config_.node_name);
+    if (!me) return "policy: " + config_.node_name + " is not in the topology";
+    if (auto d = DecideForNode(*config_.topology, facts, *me); !d.allowed) {
+      return "policy: " + std::string(VerdictName(d.verdict)) + " for " + self.organisation;
+    }
+    const auto sender = TopologyNodeOf(config_, peer.name);
+    if (sender_holds && sender) {
+      if (auto d = DecideForNode(*config_.topology, facts, *sender); !d.allowed) {
+        return "policy: arrived from " + peer.holder.organisation + ", which may not hold it (" +
+               std::string(VerdictName(d.verdict)) + ")";
+      }
+    }
+    return "";
+  }
+  if (auto d = Decide(facts, self); !d.allowed) {
+    return "policy: " + std::string(VerdictName(d.verdict)) + " for " + self.organisation;
+  }
+  if (sender_holds) {
+    if (auto d = Decide(facts, peer.holder); !d.allowed) {
+      return "policy: arrived from " + peer.holder.organisation + ", which may not hold it (" +
+             std::string(VerdictName(d.verdict)) + ")";
+    }
+  }
+  return "";
+}
+
+struct Receiver::Opened {
+  std::optional<model::StixObject> object;
+  ProofRow proof;
+  EnvelopeRow envelope;
+};
+
+std::string Receiver::ReceiveEnvelope(const TransferItem& item, const PeerLink& peer,
+                                      Opened& opened, bool& relayed) {
+  auto routing = crypto::InspectEnvelope(item.envelope, trust_);
+  if (!routing) return "envelope: " + routing.error().message;
+  auto carried = ParseRoutingFacts(item.facts_json);
+  if (!carried) return "envelope facts: " + carried.error().message;
+  const ObjectFacts& facts = carried->facts;
+  if (routing->envelope_id != EnvelopeIdOf(*carried)) {
+    return "envelope facts were altered on the way (they are not the ones the origin sealed)";
+  }
+  if (routing->origin != facts.origin_organisation) {
+    return "envelope sealed by \"" + routing->origin + "\" for an object of \"" +
+           facts.origin_organisation + "\"";
+  }
+  if (!config_.topology) return "envelope: this node routes no envelopes (no topology)";
+  const Topology& topology = *config_.topology;
+  const auto me = topology.FindNode(config_.node_name);
+  const auto sender = TopologyNodeOf(config_, peer.name);
+  const auto origin = OriginNode(topology, facts);
+  if (!me || !sender || !origin) return "envelope: origin or sender not in the topology";
+  // Envelopes go from tree parent to child only (routing.hpp): anything else is a detour.
+  if (topology.TreeParent(*origin, *me) != *sender) {
+    return "envelope: " + peer.name + " is not on the way from its origin " +
+           facts.origin_organisation + " to this node";
+  }
+  const bool allowed = MayHoldInClear(topology, facts, *me);
+  const std::vector<Hop> hops = NextHops(topology, *me, facts, sender);
+  if (!allowed && hops.empty()) {
+    return "envelope: neither for " + config_.self.organisation + " nor for a node behind it";
+  }
+  EnvelopeRow row{routing->envelope_id,
+                  carried->id,
+                  carried->modified,
+                  item.facts_json,
+                  item.envelope,
+                  peer.name,
+                  false};
+  row.facts_json = SerializeRoutingFacts(*carried);
+  const bool addressed =
+      allowed && std::ranges::find(routing->recipients, config_.self.organisation) !=
+                     routing->recipients.end();
+  if (!addressed) {
+    // A relay: kept and queued for the next hops in one transaction, never opened.
+    std::vector<std::string> forward;
+    for (const Hop& hop : hops) {
+      for (const auto& p : config_.peers) {
+        if (TopologyNodeOf(config_, p.name) == hop.peer) forward.push_back(p.name);
+      }
+    }
+    auto kept = state_.PutEnvelope(row, forward, PriorityOf(facts.type));
+    if (!kept) return "store: " + kept.error().message;
+    relayed = true;
+    return "";
+  }
+  auto open = crypto::OpenEnvelope(item.envelope, signer_.key, signer_.certificate, trust_);
+  if (!open) return "envelope: " + open.error().message;
+  auto sealed = ParseSealedItem(open->payload);
+  if (!sealed) return "sealed item: " + sealed.error().message;
+  auto proof = crypto::ParseOriginProof(sealed->proof_json);
+  if (!proof) return "origin proof: " + proof.error().message;
+  if (auto v = verifier_.VerifyHead(*proof->head); !v) {
+    return "origin signature: " + v.error().message;
+  }
+  if (auto kept = state_.PutHead(*proof->head); !kept) {
+    return "origin signature: " + kept.error().message;
+  }
+  auto object = model::ParseStixObject(sealed->object_json);
+  if (!object) return "invalid STIX: " + object.error().message;
+  auto verified = verifier_.Verify(object->canonical_json, *proof);
+  if (!verified) return "origin proof: " + verified.error().message;
+  ObjectFacts own;
+  if (auto why = CheckClaims(*object, verified->origin, own); !why.empty()) return why;
+  if (SerializeRoutingFacts({object->id, object->version(), own}) != row.facts_json) {
+    return "envelope facts differ from the sealed object's";
+  }
+  // The sender only relayed the envelope: whether it may hold the object is not asked.
+  if (auto why = CheckPolicy(own, peer, false); !why.empty()) return why;
+  opened.proof = {object->id,        object->version(), crypto::BatchHeadHash(proof->head->head),
+                  proof->leaf_index, proof->path,       peer.name};
+  opened.object = std::move(*object);
+  row.opened = true;
+  opened.envelope = std::move(row);
+  return "";
 }
 
 void Receiver::AuditRefusal(std::string_view peer_organisation, std::string_view how,
@@ -135,11 +310,16 @@ Result<ApplyReport> Receiver::Apply(const Transfer& t, const PeerLink& peer, std
   std::vector<Pending> pending;  // accepted so far, until the store has them
   std::map<size_t, std::string> item_error;
   for (const auto& e : t.item_errors) item_error[e.index] = e.reason;
-  const Holder& self = config_.self;
+  std::vector<EnvelopeRow> envelopes;  // brought along by accepted clear items, or opened here
+  std::vector<size_t> envelope_items;  // items that carry only an envelope
 
   for (size_t i = 0; i < t.items.size(); ++i) {
     if (auto it = item_error.find(i); it != item_error.end()) {
       report.reply.refused.push_back({i, Clip(it->second)});
+      continue;
+    }
+    if (!t.items[i].has_object()) {
+      envelope_items.push_back(i);
       continue;
     }
     auto proof = crypto::ParseOriginProof(t.items[i].proof_json);
@@ -198,36 +378,40 @@ Result<ApplyReport> Receiver::Apply(const Transfer& t, const PeerLink& peer, std
       continue;
     }
     const std::string& origin = verified->origin;
-    auto facts = FactsOf(config_, object->canonical_json, object->tlp, object->type, origin);
-    if (!facts) {
-      reject("socmesh extension: " + facts.error().message);
+    ObjectFacts facts;
+    if (auto why = CheckClaims(*object, origin, facts); !why.empty()) {
+      reject(std::move(why));
       continue;
     }
-    if (facts->origin_organisation != origin) {
-      reject("claims origin \"" + facts->origin_organisation + "\" but is signed by \"" + origin +
-             "\"");
-      continue;
-    }
-    if (!object->created_by_ref.empty()) {
-      auto owner = config_.identity_organisations.find(object->created_by_ref);
-      if (owner != config_.identity_organisations.end() && owner->second != origin) {
-        reject("created_by_ref " + object->created_by_ref + " belongs to \"" + owner->second +
-               "\", not to the signer \"" + origin + "\"");
-        continue;
-      }
-    }
-    if (TravelsOnlyAsEnvelope(*facts)) {
+    if (TravelsOnlyAsEnvelope(facts)) {
       reject("policy: TLP:RED travels only as an end-to-end envelope");
       continue;
     }
-    if (auto d = Decide(*facts, self); !d.allowed) {
-      reject("policy: " + std::string(VerdictName(d.verdict)) + " for " + self.organisation);
+    if (auto why = CheckPolicy(facts, peer, true); !why.empty()) {
+      reject(std::move(why));
       continue;
     }
-    if (auto d = Decide(*facts, peer.holder); !d.allowed) {
-      reject("policy: arrived from " + peer.holder.organisation + ", which may not hold it (" +
-             std::string(VerdictName(d.verdict)) + ")");
-      continue;
+    if (t.items[i].has_envelope()) {
+      // The envelope this object's tree needs further down: the same facts, sealed by the origin.
+      std::string why;
+      auto routing = crypto::InspectEnvelope(t.items[i].envelope, trust_);
+      auto carried = ParseRoutingFacts(t.items[i].facts_json);
+      if (!routing) {
+        why = "envelope: " + routing.error().message;
+      } else if (!carried) {
+        why = "envelope facts: " + carried.error().message;
+      } else if (SerializeRoutingFacts(*carried) !=
+                 SerializeRoutingFacts({object->id, object->version(), facts})) {
+        why = "envelope facts differ from the object's";
+      } else if (routing->envelope_id != EnvelopeIdOf(*carried) || routing->origin != origin) {
+        why = "envelope: its routing metadata does not name these facts and origin";
+      }
+      if (!why.empty()) {
+        reject(std::move(why));
+        continue;
+      }
+      envelopes.push_back({routing->envelope_id, object->id, object->version(),
+                           SerializeRoutingFacts(*carried), t.items[i].envelope, peer.name, false});
     }
     outcome.accepted = true;
     proofs.push_back(
@@ -236,10 +420,40 @@ Result<ApplyReport> Receiver::Apply(const Transfer& t, const PeerLink& peer, std
     pending.push_back({key, i, outcome});
   }
 
-  // Proofs first: a proof without its object is harmless (never served), an object without its
-  // proof could not be relayed.
+  // Envelope items: relayed (kept and queued now) or opened (applied with the clear objects).
+  constexpr std::string_view kEnvelopeGroup = "";  // head groups are keyed by 32-byte hashes
+  std::vector<crypto::ObjectOutcome> envelope_outcomes;
+  for (size_t i : envelope_items) {
+    crypto::ObjectOutcome outcome;
+    outcome.leaf_index = i;
+    if (auto facts = ParseRoutingFacts(t.items[i].facts_json)) outcome.id = Clip(facts->id, 256);
+    Opened opened;
+    bool relayed = false;
+    if (auto why = ReceiveEnvelope(t.items[i], peer, opened, relayed); !why.empty()) {
+      outcome.reason = Clip(std::move(why));
+      envelope_outcomes.push_back(std::move(outcome));
+      continue;
+    }
+    outcome.accepted = true;
+    if (relayed) {
+      ++report.relayed;
+      envelope_outcomes.push_back(std::move(outcome));
+      continue;
+    }
+    ++report.opened;
+    envelopes.push_back(std::move(opened.envelope));
+    proofs.push_back(std::move(opened.proof));
+    accepted.push_back(std::move(*opened.object));
+    pending.push_back({std::string(kEnvelopeGroup), i, std::move(outcome)});
+  }
+
+  // Proofs and envelopes first: a proof or envelope without its object is harmless (never served),
+  // an object without them could not be relayed (the feeder may read it the moment it is stored).
   if (!accepted.empty()) {
     if (auto ok = state_.PutProofs(proofs); !ok) return std::unexpected(ok.error());
+    for (const auto& row : envelopes) {
+      if (auto ok = state_.PutEnvelope(row, {}, 0); !ok) return std::unexpected(ok.error());
+    }
     auto outcome = store_.Ingest(accepted);
     if (!outcome) return std::unexpected(outcome.error());
     report.inserted = outcome->inserted;
@@ -250,6 +464,10 @@ Result<ApplyReport> Receiver::Apply(const Transfer& t, const PeerLink& peer, std
       if (auto c = conflicts.find(k); c != conflicts.end()) {
         p.outcome.accepted = false;
         p.outcome.reason = Clip("store: " + c->second);
+      }
+      if (p.group == kEnvelopeGroup) {
+        envelope_outcomes.push_back(p.outcome);
+        continue;
       }
       groups[p.group].outcomes.push_back(p.outcome);
       groups[p.group].items.push_back(p.item);
@@ -296,6 +514,33 @@ Result<ApplyReport> Receiver::Apply(const Transfer& t, const PeerLink& peer, std
     if (auto ok = state_.PutReceipt(row); !ok) return std::unexpected(ok.error());
     report.reply.receipts_der.push_back(std::move(*der));
   }
+  if (!envelope_outcomes.empty()) {
+    const crypto::BatchHead head = EnvelopeItemsHead(t);
+    for (const auto& o : envelope_outcomes) {
+      if (o.accepted) {
+        ++report.accepted;
+      } else {
+        ++report.rejected;
+        if (reasons.size() < 1024) {
+          reasons += (reasons.empty() ? "" : "; ") + ("envelope " + o.id) + ": " + o.reason;
+        }
+      }
+    }
+    auto receipt = crypto::MakeReceipt(head, t.sender, envelope_outcomes, now);
+    if (!receipt) return std::unexpected(receipt.error().WithContext("envelope receipt"));
+    auto der = crypto::SignReceipt(*receipt, signer_);
+    if (!der) return std::unexpected(der.error().WithContext("sign receipt"));
+    ReceiptRow row{peer.name,
+                   "issued",
+                   head.batch_id,
+                   crypto::BatchHeadHash(head),
+                   receipt->accepted_count(),
+                   receipt->rejected.size(),
+                   now,
+                   *der};
+    if (auto ok = state_.PutReceipt(row); !ok) return std::unexpected(ok.error());
+    report.reply.receipts_der.push_back(std::move(*der));
+  }
   for (const auto& r : report.reply.refused) {
     ++report.rejected;
     if (reasons.size() < 1024) {
@@ -316,6 +561,11 @@ Result<ApplyReport> Receiver::Apply(const Transfer& t, const PeerLink& peer, std
   e.details["inserted"] = std::to_string(report.inserted);
   e.details["rejected"] = std::to_string(report.rejected);
   e.details["receipts"] = std::to_string(report.reply.receipts_der.size());
+  if (!envelope_items.empty()) {
+    e.details["envelopes"] = std::to_string(envelope_items.size());
+    e.details["relayed"] = std::to_string(report.relayed);
+    e.details["opened"] = std::to_string(report.opened);
+  }
   if (!reasons.empty()) e.details["reasons"] = Clip(reasons, 2048);
   if (auto ok = audit_(std::move(e)); !ok) return std::unexpected(ok.error());
   return report;

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "federation/policy.hpp"
+#include "federation/recipients.hpp"
+#include "federation/topology.hpp"
 
 namespace socmesh::federation {
 
@@ -47,6 +49,15 @@ struct ReplicationConfig {
   // created_by_ref identity id -> organisation (the TAXII config's mapping): an object whose
   // creator belongs to another organisation than its signer is refused.
   std::map<std::string, std::string, std::less<>> identity_organisations;
+
+  // The network's topology ([federation] topology): with it, objects follow routing::NextHops
+  // (node_name and peer names are topology node names) and the origin consortium's export rule
+  // applies; without it, every peer gets what Decide lets it hold (default export rule).
+  std::shared_ptr<const Topology> topology;
+  // Envelope recipients (B12) from the signed directory ([federation] directory): where objects
+  // are sealed for hops through nodes that may not read them. Empty: nothing is sealed, and what
+  // needs an envelope stays where it is.
+  RecipientCertificates recipients;
 
   size_t sign_batch_objects = 1000;  // versions signed per origin batch
   size_t transfer_objects = 500;     // versions per push transfer / pull page

@@ -7,10 +7,14 @@
 #include <chrono>
 #include <set>
 
+#include "crypto/envelope.hpp"
 #include "crypto/receipt.hpp"
 #include "crypto/x509.hpp"
+#include "federation/routing.hpp"
 #include "model/canonical_json.hpp"
 #include "model/identifier.hpp"
+#include "model/socmesh_extension.hpp"
+#include "model/tlp.hpp"
 #include "net/http_client.hpp"
 
 namespace socmesh::federation {
@@ -98,13 +102,61 @@ PeerUrl ParsePeerUrl(std::string_view url) {
   return out;
 }
 
-// One stored version about to travel, with its proof.
+// One item about to travel: a stored version with its proof (clear), its envelope, or both.
 struct Outgoing {
-  store::StoredVersion version;
+  std::optional<store::StoredVersion> version;
   ProofRow proof;
+  std::optional<EnvelopeRow> envelope;
+};
+
+// How a version may go to a peer: its proof, and whether as its envelope.
+struct Route {
+  ProofRow proof;
+  bool envelope = false;
 };
 
 }  // namespace
+
+bool NeedsEnvelope(const Topology& topology, const ObjectFacts& facts) {
+  const auto origin = OriginNode(topology, facts);
+  if (!origin) return false;
+  const std::vector<bool> allowed = AllowedNodes(topology, facts);
+  const bool red = TravelsOnlyAsEnvelope(facts);
+  for (NodeIndex a = 0; a < topology.size(); ++a) {
+    if (!allowed[a] || a == *origin) continue;
+    if (red) return true;
+    for (NodeIndex v = topology.TreeParent(*origin, a); v != kNoNode && v != *origin;
+         v = topology.TreeParent(*origin, v)) {
+      if (!allowed[v]) return true;
+    }
+  }
+  return false;
+}
+
+std::optional<Carriage> FeedDecision(const ReplicationConfig& config, const ObjectFacts& facts,
+                                     std::string_view arrived_from, const PeerLink& peer) {
+  if (arrived_from == peer.name || facts.origin_organisation == peer.holder.organisation) {
+    return std::nullopt;  // never back where it came from, never to its origin
+  }
+  if (!config.topology) {
+    if (TravelsOnlyAsEnvelope(facts) || !Decide(facts, peer.holder).allowed) return std::nullopt;
+    return Carriage::kClear;
+  }
+  const auto self = config.topology->FindNode(config.node_name);
+  const auto to = TopologyNodeOf(config, peer.name);
+  std::optional<NodeIndex> from;
+  if (!arrived_from.empty()) {
+    from = TopologyNodeOf(config, arrived_from);
+    if (!from) return std::nullopt;  // came from outside the topology: nowhere to route it
+  }
+  if (!self || !to) return std::nullopt;
+  for (const Hop& hop : NextHops(*config.topology, *self, facts, from)) {
+    if (hop.peer == *to) return hop.carriage;
+  }
+  return std::nullopt;
+}
+
+namespace {}  // namespace
 
 struct Replicator::Impl {
   ReplicationConfig config;
@@ -205,20 +257,81 @@ struct Replicator::Impl {
 
   // ---- what may go to a peer ------------------------------------------------------------------
 
-  // The proof of `v` when it may travel to `peer`; nullopt when it must not (or cannot).
-  Result<std::optional<ProofRow>> Eligible(const store::StoredVersion& v, const PeerLink& peer) {
+  // How `v` may travel to `peer`; nullopt when it must not (or cannot).
+  Result<std::optional<Route>> Eligible(const store::StoredVersion& v, const PeerLink& peer) {
+    const std::optional<Route> none;
     auto proof = state->GetProof(v.id, v.modified);
     if (!proof) return std::unexpected(proof.error());
-    if (!*proof || (*proof)->arrived_from == peer.name) return std::optional<ProofRow>();
+    if (!*proof || (*proof)->arrived_from == peer.name) return none;
     auto head = state->GetHead((*proof)->head_hash);
-    if (!head) return std::optional<ProofRow>();
+    if (!head) return none;
     const std::string& origin = (*head)->head.origin;
-    if (origin == peer.holder.organisation) return std::optional<ProofRow>();
+    if (origin == peer.holder.organisation) return none;
     auto facts = FactsOf(config, v.json, v.tlp, v.type, origin);
-    if (!facts || TravelsOnlyAsEnvelope(*facts) || !Decide(*facts, peer.holder).allowed) {
-      return std::optional<ProofRow>();
+    if (!facts) return none;
+    const auto carriage = FeedDecision(config, *facts, (*proof)->arrived_from, peer);
+    if (!carriage) return none;
+    const bool envelope = *carriage == Carriage::kEnvelope;
+    // The origin seals as soon as any hop of the tree needs the envelope, so that clear copies
+    // bring it along to the nodes that forward it to readers behind non-readers.
+    if (envelope || (config.topology && origin == config.self.organisation &&
+                     NeedsEnvelope(*config.topology, *facts))) {
+      auto sealed = EnsureEnvelope(v, **proof, *facts, origin);
+      if (!sealed) return std::unexpected(sealed.error());
+      if (envelope && !*sealed) return none;  // nothing to carry it in: it stays here
     }
-    return proof;
+    return Route{std::move(**proof), envelope};
+  }
+
+  // The envelope of `v` exists (sealed now when this node is its origin); false when it does not
+  // and cannot (not the origin, or no directory certificate of any allowed organisation).
+  Result<bool> EnsureEnvelope(const store::StoredVersion& v, const ProofRow& proof,
+                              const ObjectFacts& facts, const std::string& origin) {
+    auto existing = state->EnvelopeFor(v.id, v.modified);
+    if (!existing) return std::unexpected(existing.error());
+    if (*existing) return true;
+    if (origin != config.self.organisation) return false;
+    const std::vector<bool> allowed = AllowedNodes(*config.topology, facts);
+    std::vector<X509*> certificates;
+    std::string missing;
+    for (NodeIndex i = 0; i < allowed.size(); ++i) {
+      const std::string& organisation = config.topology->nodes()[i].organisation;
+      if (!allowed[i] || organisation == config.self.organisation) continue;
+      if (auto it = config.recipients.find(organisation); it != config.recipients.end()) {
+        certificates.push_back(it->second.get());
+      } else {
+        missing += (missing.empty() ? "" : ", ") + organisation;
+      }
+    }
+    audit::AuditEvent e;
+    e.actor = {config.self.organisation, "", config.node_name};
+    e.action = "envelope-seal";
+    e.target = v.id;
+    e.details["recipients"] = std::to_string(certificates.size());
+    if (!missing.empty()) e.details["without_certificate"] = missing.substr(0, 1024);
+    if (certificates.empty()) {
+      e.outcome = audit::Outcome::kFailure;
+      (void)audit(std::move(e));
+      return false;
+    }
+    auto loaded = state->LoadOriginProof(proof);
+    if (!loaded) return std::unexpected(loaded.error());
+    if (!*loaded) return false;
+    const RoutingFacts routing_facts{v.id, v.modified, facts};
+    crypto::RoutingMetadata routing;
+    routing.envelope_id = EnvelopeIdOf(routing_facts);
+    if (facts.tlp) routing.tlp = std::string(model::TlpName(*facts.tlp));
+    if (facts.scope) routing.scope = std::string(model::DistributionScopeName(*facts.scope));
+    const std::string payload =
+        SerializeSealedItem({v.json, crypto::SerializeOriginProof(**loaded, {true}), "", ""});
+    auto wire = crypto::SealEnvelope(payload, routing, certificates, signer);
+    if (!wire) return std::unexpected(wire.error().WithContext("seal " + v.id));
+    EnvelopeRow row{routing.envelope_id, v.id, v.modified, SerializeRoutingFacts(routing_facts),
+                    std::move(*wire),    "",   false};
+    if (auto kept = state->PutEnvelope(row, {}, 0); !kept) return std::unexpected(kept.error());
+    e.details["envelope_id"] = routing.envelope_id;
+    if (auto ok = audit(std::move(e)); !ok) return std::unexpected(ok.error());
+    return true;
   }
 
   // Scans the change feed after `after` (not beyond what is signed) and keeps what may go to
@@ -248,9 +361,16 @@ struct Replicator::Impl {
         break;
       }
       const int64_t seq = v.seq;
-      auto proof = Eligible(v, peer);
-      if (!proof) return std::unexpected(proof.error());
-      if (*proof) out.push_back({std::move(v), std::move(**proof)});
+      auto route = Eligible(v, peer);
+      if (!route) return std::unexpected(route.error());
+      if (*route) {
+        Outgoing o{std::move(v), std::move((*route)->proof), std::nullopt};
+        if ((*route)->envelope) {  // the envelope alone, loaded when sent
+          o.version.reset();
+          o.envelope.emplace();
+        }
+        out.push_back(std::move(o));
+      }
       last = seq;
     }
     if (last < signed_up_to) more = true;
@@ -272,7 +392,8 @@ struct Replicator::Impl {
     if (*last == after) return false;
     std::vector<OutboxItem> items;
     for (const auto& o : selected) {
-      items.push_back({0, PriorityOf(o.version.type), o.version.id, o.version.modified});
+      items.push_back({0, PriorityOf(o.proof.id.substr(0, o.proof.id.find("--"))), o.proof.id,
+                       o.proof.modified, o.envelope.has_value()});
     }
     if (auto ok = state->Enqueue(peer.name, items, *last); !ok) return std::unexpected(ok.error());
     return !items.empty() || more;
@@ -304,6 +425,23 @@ struct Replicator::Impl {
 
   // ---- building a transfer --------------------------------------------------------------------
 
+  // Loads the envelopes of envelope-only items, and brings a version's envelope along with its
+  // clear copy (the receiver may have to forward it to readers behind a non-reader).
+  Result<void> AttachEnvelopes(std::vector<Outgoing>& outgoing) {
+    if (!config.topology) return {};
+    for (auto& o : outgoing) {
+      if (o.envelope && !o.envelope->wire.empty()) continue;
+      auto envelope = state->EnvelopeFor(o.proof.id, o.proof.modified);
+      if (!envelope) return std::unexpected(envelope.error());
+      if (*envelope) {
+        o.envelope = std::move(**envelope);
+      } else {
+        o.envelope.reset();
+      }
+    }
+    return {};
+  }
+
   Result<Transfer> BuildTransfer(const PeerLink& peer, const std::vector<Outgoing>& outgoing) {
     Transfer t;
     t.transfer_id = model::FormatUuid(model::NewUuidV4());
@@ -312,12 +450,21 @@ struct Replicator::Impl {
     t.sent_time = Now();
     std::set<merkle::Hash> heads_sent;
     for (const auto& o : outgoing) {
-      auto proof = state->LoadOriginProof(o.proof);
-      if (!proof) return std::unexpected(proof.error());
-      if (!*proof) continue;
-      // The signature travels once per head and transfer; later proofs refer to it.
-      const bool first = heads_sent.insert(o.proof.head_hash).second;
-      t.items.push_back({o.version.json, crypto::SerializeOriginProof(**proof, {first})});
+      TransferItem item;
+      if (o.version) {
+        auto proof = state->LoadOriginProof(o.proof);
+        if (!proof) return std::unexpected(proof.error());
+        if (!*proof) continue;
+        // The signature travels once per head and transfer; later proofs refer to it.
+        const bool first = heads_sent.insert(o.proof.head_hash).second;
+        item.object_json = o.version->json;
+        item.proof_json = crypto::SerializeOriginProof(**proof, {first});
+      }
+      if (o.envelope && !o.envelope->wire.empty()) {
+        item.envelope = o.envelope->wire;
+        item.facts_json = o.envelope->facts_json;
+      }
+      if (item.has_object() || item.has_envelope()) t.items.push_back(std::move(item));
     }
     return t;
   }
@@ -333,21 +480,33 @@ struct Replicator::Impl {
     std::vector<int64_t> settled;
     for (const auto& item : *items) {
       settled.push_back(item.n);
+      if (item.envelope) {  // sealed here or relayed: the envelope alone
+        auto envelope = state->EnvelopeFor(item.id, item.modified);
+        if (!envelope) return std::unexpected(envelope.error());
+        if (*envelope) outgoing.push_back({std::nullopt, {}, std::move(**envelope)});
+        continue;
+      }
       auto versions = store.GetVersions(item.id);
       if (!versions) return std::unexpected(versions.error());
       auto proof = state->GetProof(item.id, item.modified);
       if (!proof) return std::unexpected(proof.error());
       for (auto& v : *versions) {
         if (v.modified == item.modified && *proof) {
-          outgoing.push_back({std::move(v), **proof});
+          outgoing.push_back({std::move(v), **proof, std::nullopt});
           break;
         }
       }
     }
+    if (auto ok = AttachEnvelopes(outgoing); !ok) return std::unexpected(ok.error());
     auto transfer = BuildTransfer(peer, outgoing);
     if (!transfer) return std::unexpected(transfer.error());
     std::set<merkle::Hash> heads;
-    for (const auto& o : outgoing) heads.insert(o.proof.head_hash);
+    bool envelope_items = false;
+    for (const auto& o : transfer->items) envelope_items |= !o.has_object();
+    for (const auto& o : outgoing) {
+      if (o.version) heads.insert(o.proof.head_hash);
+    }
+    if (envelope_items) heads.insert(crypto::BatchHeadHash(EnvelopeItemsHead(*transfer)));
 
     net::Request request;
     request.method = "POST";
@@ -448,6 +607,7 @@ struct Replicator::Impl {
       auto applied = receiver->Apply(*transfer, peer, "pull");
       if (!applied) return std::unexpected(applied.error());
       if (applied->inserted > 0) Wake();
+      if (applied->relayed > 0) WakePushers();
     }
     if (!transfer->next.empty() && transfer->next != *cursor) {
       if (auto ok = state->SetCursor("pull:" + peer.name, transfer->next); !ok) {
@@ -549,6 +709,12 @@ struct Replicator::Impl {
     ++feed_generation;
     cv.notify_all();
   }
+  // Envelopes were queued straight into outboxes (relayed): the pushers need not wait.
+  void WakePushers() {
+    std::lock_guard lock(mu);
+    ++outbox_generation;
+    cv.notify_all();
+  }
 
   // ---- serving peers --------------------------------------------------------------------------
 
@@ -574,6 +740,9 @@ struct Replicator::Impl {
     bool more = false;
     auto last = Select(peer, after, limit, selected, more);
     if (!last) return JsonError(503, "unavailable", last.error().message);
+    if (auto ok = AttachEnvelopes(selected); !ok) {
+      return JsonError(503, "unavailable", ok.error().message);
+    }
     auto transfer = BuildTransfer(peer, selected);
     if (!transfer) return JsonError(503, "unavailable", transfer.error().message);
     transfer->next = std::to_string(*last);
@@ -615,6 +784,7 @@ struct Replicator::Impl {
       return JsonError(StatusOf(applied.error()), "refused", applied.error().message);
     }
     if (applied->inserted > 0) Wake();
+    if (applied->relayed > 0) WakePushers();
     return Json(200, SerializeTransferReply(applied->reply));
   }
 };
@@ -652,8 +822,14 @@ Result<std::unique_ptr<Replicator>> Replicator::Start(ReplicationConfig config, 
   for (size_t i = 1; i < impl->signing_chain.size(); ++i) {
     impl->signer.intermediates.push_back(impl->signing_chain[i].get());
   }
-  impl->receiver = std::make_unique<Receiver>(c, store, *impl->state, *impl->verifier, impl->signer,
-                                              impl->audit);
+  if (c.topology) {
+    if (!c.topology->FindNode(c.node_name)) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "federation.topology: " + c.node_name + " is not a node of the topology");
+    }
+  }
+  impl->receiver = std::make_unique<Receiver>(c, store, *impl->state, *impl->trust, *impl->verifier,
+                                              impl->signer, impl->audit);
   Impl* raw = impl.get();
   impl->threads.emplace_back([raw] { raw->FeedLoop(); });
   for (const auto& peer : c.peers) {

@@ -31,6 +31,7 @@
 #include "crypto/trust_store.hpp"
 #include "federation/receiver.hpp"
 #include "federation/replication_config.hpp"
+#include "federation/routing.hpp"
 #include "federation/state.hpp"
 #include "net/http.hpp"
 #include "store/store.hpp"
@@ -38,6 +39,20 @@
 namespace socmesh::federation {
 
 inline constexpr std::string_view kFederationPrefix = "/federation/v1/";
+
+// The feeder's decision for one stored version (policy facts `facts`, received from the peer
+// named `arrived_from`, "" at its origin) and one peer: nullopt when it does not go there, else
+// how it travels. Without a topology: in clear to every peer the policy allows (Decide, default
+// export rule), never RED. With one: routing::NextHops from this node (the origin's tree, pruned
+// to branches with allowed nodes; DecideForNode with the origin consortium's export rule).
+// Never back to where it came from, never to its origin.
+std::optional<Carriage> FeedDecision(const ReplicationConfig& config, const ObjectFacts& facts,
+                                     std::string_view arrived_from, const PeerLink& peer);
+
+// True when some hop of the object's tree carries its envelope: an allowed node lies behind a
+// node that may not read the object, or the object is RED with a recipient. The origin then seals
+// once, and the envelope travels along with clear copies to where it is needed.
+bool NeedsEnvelope(const Topology& topology, const ObjectFacts& facts);
 
 class Replicator {
  public:

@@ -18,12 +18,17 @@ CREATE TABLE IF NOT EXISTS proofs(
 CREATE TABLE IF NOT EXISTS cursors(name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox(
   n INTEGER PRIMARY KEY AUTOINCREMENT, peer TEXT NOT NULL, priority INTEGER NOT NULL,
-  id TEXT NOT NULL, modified INTEGER NOT NULL, UNIQUE(peer, id, modified));
+  id TEXT NOT NULL, modified INTEGER NOT NULL, envelope INTEGER NOT NULL DEFAULT 0,
+  UNIQUE(peer, id, modified));
 CREATE INDEX IF NOT EXISTS outbox_order ON outbox(peer, priority, n);
 CREATE TABLE IF NOT EXISTS receipts(
   n INTEGER PRIMARY KEY AUTOINCREMENT, peer TEXT NOT NULL, direction TEXT NOT NULL,
   batch_id TEXT NOT NULL, head_hash BLOB NOT NULL, accepted INTEGER NOT NULL,
   rejected INTEGER NOT NULL, time INTEGER NOT NULL, der BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS envelopes(
+  envelope_id TEXT PRIMARY KEY, id TEXT NOT NULL, modified INTEGER NOT NULL, facts TEXT NOT NULL,
+  wire BLOB NOT NULL, arrived_from TEXT NOT NULL, opened INTEGER NOT NULL,
+  UNIQUE(id, modified));
 CREATE TABLE IF NOT EXISTS transfers(
   sender TEXT NOT NULL, transfer_id TEXT NOT NULL, time INTEGER NOT NULL,
   PRIMARY KEY(sender, transfer_id)) WITHOUT ROWID;
@@ -145,6 +150,18 @@ Result<std::unique_ptr<FederationState>> FederationState::Open(const std::filesy
   for (const char* sql : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", kSchema}) {
     if (auto ok = state->Exec(sql); !ok)
       return std::unexpected(ok.error().WithContext(file.string()));
+  }
+  // federation.db files from before envelopes lack the outbox's envelope column.
+  bool has_envelope_column = false;
+  {
+    Stmt columns(db, "PRAGMA table_info(outbox)");
+    while (columns.Step() == SQLITE_ROW) has_envelope_column |= columns.ColText(1) == "envelope";
+  }
+  if (!has_envelope_column) {
+    if (auto ok = state->Exec("ALTER TABLE outbox ADD COLUMN envelope INTEGER NOT NULL DEFAULT 0");
+        !ok) {
+      return std::unexpected(ok.error().WithContext(file.string()));
+    }
   }
   return state;
 }
@@ -310,9 +327,11 @@ Result<void> FederationState::Enqueue(std::string_view peer, std::span<const Out
   Txn txn(db_);
   if (!txn.ok()) return DbError(db_, "begin");
   Stmt put(db_,
-           "INSERT OR IGNORE INTO outbox(peer, priority, id, modified) VALUES(?1, ?2, ?3, ?4)");
+           "INSERT OR IGNORE INTO outbox(peer, priority, id, modified, envelope) "
+           "VALUES(?1, ?2, ?3, ?4, ?5)");
   for (const auto& item : items) {
     put.Text(1, peer).Int(2, item.priority).Text(3, item.id).Int(4, item.modified.micros);
+    put.Int(5, item.envelope ? 1 : 0);
     if (put.Step() != SQLITE_DONE) return DbError(db_, "queue in outbox");
     put.Reset();
   }
@@ -325,14 +344,14 @@ Result<void> FederationState::Enqueue(std::string_view peer, std::span<const Out
 Result<std::vector<OutboxItem>> FederationState::Peek(std::string_view peer, size_t limit) {
   std::lock_guard lock(mu_);
   Stmt get(db_,
-           "SELECT n, priority, id, modified FROM outbox WHERE peer = ?1 "
+           "SELECT n, priority, id, modified, envelope FROM outbox WHERE peer = ?1 "
            "ORDER BY priority, n LIMIT ?2");
   get.Text(1, peer).Int(2, static_cast<int64_t>(limit));
   std::vector<OutboxItem> out;
   int rc;
   while ((rc = get.Step()) == SQLITE_ROW) {
     out.push_back({get.ColInt(0), static_cast<int>(get.ColInt(1)), get.ColText(2),
-                   model::Timestamp{get.ColInt(3)}});
+                   model::Timestamp{get.ColInt(3)}, get.ColInt(4) != 0});
   }
   if (rc != SQLITE_DONE) return DbError(db_, "read outbox");
   return out;
@@ -349,6 +368,53 @@ Result<void> FederationState::Remove(std::string_view peer, std::span<const int6
     del.Reset();
   }
   return txn.Commit();
+}
+
+Result<bool> FederationState::PutEnvelope(const EnvelopeRow& e,
+                                          std::span<const std::string> forward, int priority) {
+  std::lock_guard lock(mu_);
+  Txn txn(db_);
+  if (!txn.ok()) return DbError(db_, "begin");
+  Stmt put(db_,
+           "INSERT OR IGNORE INTO envelopes(envelope_id, id, modified, facts, wire, arrived_from, "
+           "opened) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  put.Text(1, e.envelope_id).Text(2, e.id).Int(3, e.modified.micros).Text(4, e.facts_json);
+  put.Blob(5, e.wire.data(), e.wire.size()).Text(6, e.arrived_from).Int(7, e.opened ? 1 : 0);
+  if (put.Step() != SQLITE_DONE) return DbError(db_, "store envelope");
+  const bool fresh = sqlite3_changes(db_) == 1;
+  if (fresh) {
+    Stmt queue(db_,
+               "INSERT OR IGNORE INTO outbox(peer, priority, id, modified, envelope) "
+               "VALUES(?1, ?2, ?3, ?4, 1)");
+    for (const auto& peer : forward) {
+      queue.Text(1, peer).Int(2, priority).Text(3, e.id).Int(4, e.modified.micros);
+      if (queue.Step() != SQLITE_DONE) return DbError(db_, "queue envelope");
+      queue.Reset();
+    }
+  }
+  if (auto ok = txn.Commit(); !ok) return std::unexpected(ok.error());
+  return fresh;
+}
+
+Result<std::optional<EnvelopeRow>> FederationState::EnvelopeFor(std::string_view id,
+                                                                model::Timestamp modified) {
+  std::lock_guard lock(mu_);
+  Stmt get(db_,
+           "SELECT envelope_id, facts, wire, arrived_from, opened FROM envelopes "
+           "WHERE id = ?1 AND modified = ?2");
+  get.Text(1, id).Int(2, modified.micros);
+  const int rc = get.Step();
+  if (rc == SQLITE_DONE) return std::optional<EnvelopeRow>();
+  if (rc != SQLITE_ROW) return DbError(db_, "read envelope");
+  EnvelopeRow row;
+  row.envelope_id = get.ColText(0);
+  row.id = std::string(id);
+  row.modified = modified;
+  row.facts_json = get.ColText(1);
+  row.wire = get.ColBlob(2);
+  row.arrived_from = get.ColText(3);
+  row.opened = get.ColInt(4) != 0;
+  return std::optional<EnvelopeRow>(std::move(row));
 }
 
 Result<void> FederationState::PutReceipt(const ReceiptRow& r) {

@@ -10,6 +10,7 @@
 //   outbox     per peer, the versions still to deliver, with their priority (bounded by the feeder)
 //   receipts   signed receipts received from peers (and issued to them), DER, with counts
 //   transfers  transfer ids seen per sender (replay refusal), pruned after the replay window
+//   envelopes  end-to-end envelopes sealed here, relayed or opened, with their routing facts
 //
 // Thread-safe: one connection behind a mutex; each method is one transaction.
 #pragma once
@@ -48,6 +49,19 @@ struct OutboxItem {
   int priority = 0;
   std::string id;
   model::Timestamp modified;
+  bool envelope = false;  // send the version's end-to-end envelope, not the clear object
+};
+
+// An end-to-end envelope (B12) this node sealed, relays or opened: kept until forgotten by an
+// operator, so a relay forwards it after a restart and a recipient can pass it further on.
+struct EnvelopeRow {
+  std::string envelope_id;  // EnvelopeIdOf(facts)
+  std::string id;           // the object version inside (from the facts)
+  model::Timestamp modified;
+  std::string facts_json;    // SerializeRoutingFacts
+  std::string wire;          // the envelope as it travels
+  std::string arrived_from;  // peer name; "" when this node sealed it
+  bool opened = false;       // this node is a recipient and stored the object in clear
 };
 
 struct ReceiptRow {
@@ -94,6 +108,13 @@ class FederationState {
   // The next `limit` items, most urgent first (priority, then queue order).
   Result<std::vector<OutboxItem>> Peek(std::string_view peer, size_t limit);
   Result<void> Remove(std::string_view peer, std::span<const int64_t> ns);
+
+  // Keeps `envelope` (a no-op when its envelope_id is known) and, only when it is new, queues it
+  // for `forward` (peer names), in one transaction; true when it was new.
+  Result<bool> PutEnvelope(const EnvelopeRow& envelope, std::span<const std::string> forward,
+                           int priority);
+  // The envelope of a version; nullopt when this node has none.
+  Result<std::optional<EnvelopeRow>> EnvelopeFor(std::string_view id, model::Timestamp modified);
 
   Result<void> PutReceipt(const ReceiptRow& receipt);
   Result<std::vector<ReceiptRow>> Receipts(std::string_view peer, std::string_view direction);

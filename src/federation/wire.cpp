@@ -6,6 +6,8 @@
 #include <set>
 
 #include "model/canonical_json.hpp"
+#include "model/socmesh_extension.hpp"
+#include "model/tlp.hpp"
 
 namespace socmesh::federation {
 namespace {
@@ -103,19 +105,57 @@ Result<simdjson::dom::object> Root(simdjson::dom::parser& parser, std::string_vi
   return object;
 }
 
-Result<TransferItem> ParseItem(simdjson::dom::element element, const std::string& path) {
+// A clear item has object + proof, an envelope item envelope + facts, a clear item that brings
+// its envelope along all four; `sealed` (an envelope's payload) only object + proof.
+Result<TransferItem> ParseItem(simdjson::dom::element element, const std::string& path,
+                               bool sealed = false) {
   simdjson::dom::object object;
   if (element.get_object().get(object)) return Fail(ErrorCode::kParse, path + ": not an object");
   Members m(object, path);
-  if (auto ok = m.Check({"object", "proof"}); !ok) return std::unexpected(ok.error());
+  auto known =
+      sealed ? m.Check({"object", "proof"}) : m.Check({"object", "proof", "envelope", "facts"});
+  if (!known) return std::unexpected(known.error());
   TransferItem item;
-  for (std::string_view key : {"object", "proof"}) {
+  const bool clear = sealed || m.Has("object") || m.Has("proof") || !m.Has("envelope");
+  const bool envelope = !sealed && (m.Has("envelope") || m.Has("facts"));
+  for (std::string_view key : {"object", "proof", "envelope", "facts"}) {
+    const bool wanted = (key == "object" || key == "proof") ? clear : envelope;
+    if (!wanted) continue;
     auto v = m.Get(key);
     if (!v) return std::unexpected(v.error());
     if (!v->is_object()) return Fail(ErrorCode::kParse, m.Path(key) + ": expected an object");
-    (key == "object" ? item.object_json : item.proof_json) = simdjson::minify(*v);
+    std::string text = simdjson::minify(*v);
+    if (key == "object") item.object_json = std::move(text);
+    if (key == "proof") item.proof_json = std::move(text);
+    if (key == "envelope") item.envelope = std::move(text);
+    if (key == "facts") item.facts_json = std::move(text);
   }
   return item;
+}
+
+void WriteItem(model::JsonWriter& w, const TransferItem& item) {
+  w.BeginObject();
+  if (item.has_envelope()) w.Key("envelope").Raw(item.envelope).Key("facts").Raw(item.facts_json);
+  if (item.has_object()) w.Key("object").Raw(item.object_json).Key("proof").Raw(item.proof_json);
+  w.EndObject();
+}
+
+Result<std::vector<std::string>> Names(const Members& m, std::string_view key) {
+  std::vector<std::string> out;
+  if (!m.Has(key)) return out;
+  simdjson::dom::array array;
+  if (m.Get(key)->get_array().get(array)) {
+    return Fail(ErrorCode::kParse, m.Path(key) + ": expected an array");
+  }
+  if (array.size() > 1024) return Fail(ErrorCode::kTooLarge, m.Path(key) + ": too many");
+  for (auto e : array) {
+    std::string_view name;
+    if (e.get_string().get(name) || name.empty() || name.size() > kMaxFieldBytes) {
+      return Fail(ErrorCode::kParse, m.Path(key) + ": expected names (1 to 256 bytes)");
+    }
+    out.emplace_back(name);
+  }
+  return out;
 }
 
 }  // namespace
@@ -124,10 +164,7 @@ std::string SerializeTransfer(const Transfer& transfer) {
   model::JsonWriter w;
   w.BeginObject();
   w.Key("items").BeginArray();
-  for (const auto& item : transfer.items) {
-    w.BeginObject().Key("object").Raw(item.object_json).Key("proof").Raw(item.proof_json);
-    w.EndObject();
-  }
+  for (const auto& item : transfer.items) WriteItem(w, item);
   w.EndArray();
   if (!transfer.next.empty() || transfer.more) {
     w.Key("more").Bool(transfer.more).Key("next").String(transfer.next);
@@ -250,6 +287,113 @@ Result<TransferReply> ParseTransferReply(std::string_view json) {
     reply.refused.push_back({static_cast<size_t>(index), std::string(reason)});
   }
   return reply;
+}
+
+std::string SerializeRoutingFacts(const RoutingFacts& r) {
+  const ObjectFacts& f = r.facts;
+  model::JsonWriter w;
+  w.BeginObject().Key("id").String(r.id);
+  w.Key("modified").String(model::FormatTimestamp(r.modified, true));
+  w.Key("origin_consortium").String(f.origin_consortium);
+  w.Key("origin_country").String(f.origin_country);
+  w.Key("origin_organisation").String(f.origin_organisation);
+  w.Key("recipients").BeginArray();
+  for (const auto& name : f.recipients) w.String(name);
+  w.EndArray();
+  if (f.scope) w.Key("scope").String(model::DistributionScopeName(*f.scope));
+  w.Key("sharing_groups").BeginArray();
+  for (const auto& name : f.sharing_groups) w.String(name);
+  w.EndArray();
+  if (f.tlp) w.Key("tlp").String(model::TlpName(*f.tlp));
+  w.Key("type").String(f.type).EndObject();
+  return w.Take();
+}
+
+Result<RoutingFacts> ParseRoutingFacts(std::string_view json) {
+  if (json.size() > 1 << 20) return Fail(ErrorCode::kTooLarge, "$.facts: too large");
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (auto e = parser.parse(json.data(), json.size()).get(root); e) {
+    return Fail(ErrorCode::kParse, "$.facts: not JSON: " + std::string(simdjson::error_message(e)));
+  }
+  simdjson::dom::object object;
+  if (root.get_object().get(object)) return Fail(ErrorCode::kParse, "$.facts: expected an object");
+  Members m(object, "$.facts");
+  if (auto ok = m.Check({"id", "modified", "type", "tlp", "scope", "origin_organisation",
+                         "origin_country", "origin_consortium", "recipients", "sharing_groups"});
+      !ok) {
+    return std::unexpected(ok.error());
+  }
+  RoutingFacts r;
+  ObjectFacts& f = r.facts;
+  for (auto [key, field] : {std::pair{"id", &r.id},
+                            {"type", &f.type},
+                            {"origin_organisation", &f.origin_organisation},
+                            {"origin_country", &f.origin_country},
+                            {"origin_consortium", &f.origin_consortium}}) {
+    auto v = m.String(key);
+    if (!v) return std::unexpected(v.error());
+    *field = std::move(*v);
+  }
+  if (r.id.empty() || f.type.empty() || f.origin_organisation.empty()) {
+    return Fail(ErrorCode::kParse, "$.facts: id, type and origin_organisation must not be empty");
+  }
+  auto modified = m.String("modified");
+  if (!modified) return std::unexpected(modified.error());
+  auto when = model::ParseTimestamp(*modified);
+  if (!when) return Fail(ErrorCode::kParse, "$.facts.modified: " + when.error().message);
+  r.modified = *when;
+  if (m.Has("tlp")) {
+    auto v = m.String("tlp");
+    if (!v) return std::unexpected(v.error());
+    f.tlp = model::ParseTlpName(*v);
+    if (!f.tlp) return Fail(ErrorCode::kParse, "$.facts.tlp: unknown TLP \"" + *v + "\"");
+  }
+  if (m.Has("scope")) {
+    auto v = m.String("scope");
+    if (!v) return std::unexpected(v.error());
+    f.scope = model::ParseDistributionScope(*v);
+    if (!f.scope) return Fail(ErrorCode::kParse, "$.facts.scope: unknown scope \"" + *v + "\"");
+  }
+  auto recipients = Names(m, "recipients");
+  if (!recipients) return std::unexpected(recipients.error());
+  f.recipients = std::move(*recipients);
+  auto groups = Names(m, "sharing_groups");
+  if (!groups) return std::unexpected(groups.error());
+  f.sharing_groups = std::move(*groups);
+  return r;
+}
+
+std::string EnvelopeIdOf(const RoutingFacts& facts) {
+  const std::string text = SerializeRoutingFacts(facts);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(text.data(), text.size(), digest, &n, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "facts-sha256:";
+  for (unsigned int i = 0; i < n; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 15];
+  }
+  return out;
+}
+
+std::string SerializeSealedItem(const TransferItem& item) {
+  model::JsonWriter w;
+  w.BeginObject().Key("object").Raw(item.object_json).Key("proof").Raw(item.proof_json);
+  w.EndObject();
+  return w.Take();
+}
+
+Result<TransferItem> ParseSealedItem(std::string_view json) {
+  if (json.size() > kMaxTransferBytes) return Fail(ErrorCode::kTooLarge, "sealed item too large");
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (auto e = parser.parse(json.data(), json.size()).get(root); e) {
+    return Fail(ErrorCode::kParse,
+                "sealed item: not JSON: " + std::string(simdjson::error_message(e)));
+  }
+  return ParseItem(root, "sealed", true);
 }
 
 }  // namespace socmesh::federation

@@ -25,9 +25,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/error.hpp"
+#include "federation/policy.hpp"
 #include "model/timestamp.hpp"
 
 namespace socmesh::federation {
@@ -35,9 +37,24 @@ namespace socmesh::federation {
 inline constexpr size_t kMaxTransferBytes = size_t{32} << 20;
 inline constexpr size_t kMaxTransferItems = 5000;
 
+// An item carries the object in clear (object + proof), an end-to-end envelope (envelope +
+// facts), or both: a clear object whose tree further down needs the envelope (B12) brings it along.
 struct TransferItem {
+  TransferItem() = default;
+  TransferItem(std::string object, std::string proof, std::string envelope_text = "",
+               std::string facts = "")
+      : object_json(std::move(object)),
+        proof_json(std::move(proof)),
+        envelope(std::move(envelope_text)),
+        facts_json(std::move(facts)) {}
+
   std::string object_json;  // the STIX object as sent (parsed and canonicalised by the receiver)
   std::string proof_json;   // crypto::SerializeOriginProof text
+  std::string envelope;     // crypto::SealEnvelope wire text (a JSON object); "" when none
+  std::string facts_json;   // with `envelope`: SerializeRoutingFacts text, bound to it by its id
+
+  bool has_object() const { return !object_json.empty(); }
+  bool has_envelope() const { return !envelope.empty(); }
 };
 
 struct ItemError {
@@ -71,5 +88,39 @@ struct TransferReply {
 
 std::string SerializeTransferReply(const TransferReply& reply);
 Result<TransferReply> ParseTransferReply(std::string_view json);
+
+// ---- End-to-end envelopes (B12) -----------------------------------------------------------------
+//
+// Relays route an envelope without reading it, so the policy facts travel next to it in clear:
+//
+//   {"items":[{"envelope":{…crypto envelope…},
+//              "facts":{"id":"indicator--…","modified":"…","type":"indicator","tlp":"amber",
+//                       "scope":"sharing-group","origin_organisation":"ORG-A",
+//                       "origin_country":"FR","origin_consortium":"west",
+//                       "recipients":["ORG-B"],"sharing_groups":["g1"]}}, …]}
+//
+// The envelope's routing metadata (signed by the origin, crypto/envelope.hpp) has envelope_id =
+// EnvelopeIdOf(facts), the SHA-256 of the canonical facts: a relay that edits a fact changes the
+// digest, one that edits the id breaks the origin's signature. The payload sealed inside is a
+// clear item ({"object":…,"proof":…} with the head's signature), so the recipient checks the
+// origin exactly as for clear objects, and then that the object's own facts are these facts.
+
+// The policy facts of one object version, as they travel next to its envelope.
+struct RoutingFacts {
+  std::string id;
+  model::Timestamp modified;
+  ObjectFacts facts;
+};
+
+// Canonical compact JSON (keys sorted, absent tlp/scope left out, lists as given).
+std::string SerializeRoutingFacts(const RoutingFacts& facts);
+// Strict (unknown keys, wrong types: kParse naming the path).
+Result<RoutingFacts> ParseRoutingFacts(std::string_view json);
+// "facts-sha256:<hex>" of SerializeRoutingFacts: the envelope_id of the envelope of these facts.
+std::string EnvelopeIdOf(const RoutingFacts& facts);
+
+// The sealed payload: a clear item's object and proof. ParseSealedItem is strict like items are.
+std::string SerializeSealedItem(const TransferItem& item);
+Result<TransferItem> ParseSealedItem(std::string_view json);
 
 }  // namespace socmesh::federation

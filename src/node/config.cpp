@@ -315,12 +315,14 @@ class ConfigParser {
     if (const auto* t = r.Table("access")) Access(*t, c);
     for (const auto* t : r.Tables("peers")) Peer(*t, c);
     if (const auto* t = r.Table("federation")) Federation(*t, c);
+    ApplyTopology(c);
     r.Finish();
     if (c.audit.origin.empty()) c.audit.origin = c.name;
   }
 
  private:
   void Node(const toml::table& t, NodeConfig& c) {
+    node_table_ = &t;
     TableReader r(p_, t, "node");
     if (auto v = r.String("name", true)) {
       c.name = *v;
@@ -618,7 +620,8 @@ class ConfigParser {
         p_.Add(t.get("url")->source(), "peers.url", "\"" + *v + "\" " + why);
       }
     }
-    if (auto v = r.String("organisation", true)) {
+    // Required unless a topology names it (checked in ApplyTopology, once the topology is known).
+    if (auto v = r.String("organisation")) {
       peer.organisation = *v;
       if (v->empty()) {
         p_.Add(t.get("organisation")->source(), "peers.organisation", "must not be empty");
@@ -646,9 +649,11 @@ class ConfigParser {
     if (auto v = r.Int("pull_interval_ms", 10, kDay)) peer.pull_interval = Ms(*v);
     r.Finish();
     c.peers.push_back(std::move(peer));
+    peer_tables_.push_back(&t);
   }
 
   void Federation(const toml::table& t, NodeConfig& c) {
+    federation_table_ = &t;
     TableReader r(p_, t, "federation");
     auto& f = c.federation;
     f.enabled = true;
@@ -661,6 +666,17 @@ class ConfigParser {
     f.state = Resolve(base_, r.String("state").value_or("federation.db"));
     if (auto v = r.String("consortium")) f.consortium = *v;
     if (auto v = r.Strings("sharing_groups")) f.sharing_groups = *v;
+    if (auto v = r.String("topology")) {
+      f.topology = Resolve(base_, *v);
+      if (v->empty())
+        p_.Add(t.get("topology")->source(), "federation.topology", "must not be empty");
+    }
+    if (auto v = r.String("directory")) {
+      f.directory = Resolve(base_, *v);
+      if (v->empty()) {
+        p_.Add(t.get("directory")->source(), "federation.directory", "must not be empty");
+      }
+    }
     if (auto v = r.Int("sign_batch_objects", 1, 1'000'000)) f.sign_batch_objects = *v;
     if (auto v = r.Int("transfer_objects", 1, 5000)) f.transfer_objects = *v;
     if (auto v = r.Int("outbox_limit", 1, 100'000'000)) f.outbox_limit = *v;
@@ -671,8 +687,117 @@ class ConfigParser {
     r.Finish();
   }
 
+  // Where a key of `table` is (its value), or the table itself when the key is absent.
+  static const toml::source_region& Where(const toml::table* table, std::string_view key) {
+    static const toml::source_region kNowhere{};
+    if (table == nullptr) return kNowhere;
+    const toml::node* n = table->get(key);
+    return n != nullptr ? n->source() : table->source();
+  }
+
+  // A value the config states must agree with the topology; an omitted one is taken from it.
+  void Agree(const toml::table* table, std::string_view key, std::string_view path,
+             std::string& value, const std::string& from_topology, std::string_view topology) {
+    if (table != nullptr && table->get(key) != nullptr) {
+      if (value != from_topology) {
+        p_.Add(Where(table, key), path,
+               "\"" + value + "\" differs from the topology " + std::string(topology) + " (\"" +
+                   from_topology + "\")");
+      }
+      return;
+    }
+    value = from_topology;
+  }
+  void Agree(const toml::table* table, std::string_view key, std::string_view path,
+             std::vector<std::string>& value, const std::vector<std::string>& from_topology,
+             std::string_view topology) {
+    if (table != nullptr && table->get(key) != nullptr) {
+      std::vector<std::string> stated = value;
+      std::ranges::sort(stated);
+      stated.erase(std::unique(stated.begin(), stated.end()), stated.end());
+      if (stated != from_topology) {
+        std::string listed;
+        for (const auto& g : from_topology) listed += (listed.empty() ? "" : ", ") + g;
+        p_.Add(Where(table, key), path,
+               "differs from the topology " + std::string(topology) + " ([" + listed + "])");
+      }
+      return;
+    }
+    value = from_topology;
+  }
+
+  // [federation] topology: loads the network's topology and checks the config against it (the
+  // node is a node of it, its peers are adjacent nodes); omitted peer facts come from it.
+  void ApplyTopology(NodeConfig& c) {
+    auto& f = c.federation;
+    if (f.topology.empty()) {
+      for (size_t i = 0; i < c.peers.size(); ++i) {
+        if (peer_tables_[i]->get("organisation") == nullptr) {
+          p_.Add(peer_tables_[i]->source(), "peers.organisation",
+                 "missing (required without [federation] topology)");
+        }
+      }
+      return;
+    }
+    const auto& where = Where(federation_table_, "topology");
+    auto loaded = federation::LoadTopology(f.topology);
+    if (!loaded) {
+      p_.Add(where, "federation.topology", loaded.error().message);
+      return;
+    }
+    auto topology = std::make_shared<const federation::Topology>(std::move(*loaded));
+    const std::string file = fs::path(f.topology).filename().string();
+    const auto self = topology->FindNode(c.name);
+    if (!self) {
+      p_.Add(Where(node_table_, "name"), "node.name",
+             "\"" + c.name + "\" is not a node of the topology " + file);
+      return;
+    }
+    const federation::Node& me = topology->nodes()[*self];
+    if (me.organisation != c.organisation) {
+      p_.Add(Where(node_table_, "organisation"), "node.organisation",
+             "\"" + c.organisation + "\" differs from the topology " + file + " (\"" +
+                 me.organisation + "\")");
+    }
+    if (me.country != c.country) {
+      p_.Add(
+          Where(node_table_, "country"), "node.country",
+          "\"" + c.country + "\" differs from the topology " + file + " (\"" + me.country + "\")");
+    }
+    Agree(federation_table_, "consortium", "federation.consortium", f.consortium,
+          std::string(topology->ConsortiumName(*self)), file);
+    Agree(federation_table_, "sharing_groups", "federation.sharing_groups", f.sharing_groups,
+          me.sharing_groups, file);
+    for (size_t i = 0; i < c.peers.size(); ++i) {
+      PeerConfig& peer = c.peers[i];
+      const toml::table* t = peer_tables_[i];
+      const auto index = topology->FindNode(peer.name);
+      if (!index) {
+        p_.Add(Where(t, "name"), "peers.name",
+               "\"" + peer.name + "\" is not a node of the topology " + file);
+        continue;
+      }
+      if (!topology->Linked(*self, *index)) {
+        p_.Add(Where(t, "name"), "peers.name",
+               "\"" + peer.name + "\" is not linked to \"" + c.name + "\" in the topology " + file);
+        continue;
+      }
+      const federation::Node& node = topology->nodes()[*index];
+      Agree(t, "organisation", "peers.organisation", peer.organisation, node.organisation, file);
+      Agree(t, "country", "peers.country", peer.country, node.country, file);
+      Agree(t, "consortium", "peers.consortium", peer.consortium,
+            std::string(topology->ConsortiumName(*index)), file);
+      Agree(t, "sharing_groups", "peers.sharing_groups", peer.sharing_groups, node.sharing_groups,
+            file);
+    }
+    f.network = std::move(topology);
+  }
+
   Problems& p_;
   fs::path base_;
+  const toml::table* node_table_ = nullptr;
+  const toml::table* federation_table_ = nullptr;
+  std::vector<const toml::table*> peer_tables_;  // parallel to NodeConfig::peers
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "api/access.hpp"
 #include "api/taxii_server.hpp"
 #include "core/error.hpp"
+#include "federation/topology.hpp"
 #include "net/http_server.hpp"
 #include "store/store.hpp"
 
@@ -66,10 +68,11 @@ struct LimitsConfig {
 
 // A node this one federates with (federation/replicator.hpp; docs/cli.md "[[peers]]").
 struct PeerConfig {
-  std::string name;
-  std::string url;  // https://host[:port][/path]
+  std::string name;  // with [federation] topology: a topology node adjacent to this node
+  std::string url;   // https://host[:port][/path]
   std::string organisation;
-  // For the sharing policy: where the peer's organisation sits.
+  // For the sharing policy: where the peer's organisation sits. With a topology, what the file
+  // omits is taken from the topology (a stated value must agree with it).
   std::string country;
   std::string consortium;
   std::vector<std::string> sharing_groups;
@@ -86,9 +89,16 @@ struct FederationConfig {
   bool enabled = false;
   std::string signing_certificate;  // PEM chain: a certificate with O = node.organisation
   KeyConfig signing_key;
-  std::string state;  // federation.db (resolved); default next to the config
-  std::string consortium;
+  std::string state;       // federation.db (resolved); default next to the config
+  std::string consortium;  // with a topology: defaults to (and must equal) the topology's
   std::vector<std::string> sharing_groups;
+  // [federation] topology: the network's topology file (resolved) and the topology loaded from it
+  // at parse time, so that every mismatch with the config is reported with the other problems.
+  std::string topology;
+  std::shared_ptr<const federation::Topology> network;
+  // [federation] directory: the PKI's signed directory (resolved; verified against tls.ca when
+  // the node starts): its organisations' certificates are the recipients of envelopes (B12).
+  std::string directory;
   size_t sign_batch_objects = 1000;
   size_t transfer_objects = 500;
   size_t outbox_limit = 10'000;

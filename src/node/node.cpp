@@ -2,8 +2,10 @@
 
 #include <openssl/evp.h>
 
+#include <chrono>
 #include <thread>
 
+#include "federation/recipients.hpp"
 #include "identity/registry.hpp"
 
 namespace socmesh::node {
@@ -107,7 +109,14 @@ Result<void> Node::Open() {
         if (*replicator && federation::Replicator::Handles(r.path())) {
           return (*replicator)->Handle(r);
         }
-        return api->Handle(r);
+        net::Response response = api->Handle(r);
+        // A successful TAXII/REST write wakes the replicator: new objects are signed and fed now,
+        // not at the next feed interval (propagation latency, issue 6).
+        if (*replicator && r.method != "GET" && r.method != "HEAD" && response.status >= 200 &&
+            response.status < 300) {
+          (*replicator)->Wake();
+        }
+        return response;
       },
       std::move(audit_options));
   if (auto ok = StartReplication(); !ok) return ok;
@@ -187,6 +196,17 @@ Result<void> Node::StartReplication() {
   r.outbox_limit = f.outbox_limit;
   r.feed_interval = f.feed_interval;
   r.replay_window = f.replay_window;
+  // Topology routing and end-to-end envelopes (B12); the directory is verified against the root
+  // now, so a node never seals to a certificate the network's root did not vouch for.
+  r.topology = f.network;
+  if (!f.directory.empty()) {
+    const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    auto recipients = federation::LoadRecipients(f.directory, config_.tls.ca_bundle,
+                                                 model::Timestamp{now.count()});
+    if (!recipients) return std::unexpected(recipients.error().WithContext("federation.directory"));
+    r.recipients = std::move(*recipients);
+  }
   api::RequestAudit* audited = request_audit_.get();
   auto replicator = federation::Replicator::Start(
       std::move(r), taxii_->store(),

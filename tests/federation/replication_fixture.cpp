@@ -119,6 +119,33 @@ void ReplicationNetwork::Federate(const std::string& node,
   }
 }
 
+void ReplicationNetwork::WriteTopologyAndDirectory(const std::string& toml) {
+  std::ofstream(dir() / "topology.toml") << toml;
+  std::string script = "rm -f directory.json\n";
+  for (const auto& n : specs_) {
+    script += "socmesh pki directory build --directory directory.json --name " +
+              ShellQuote(n.organisation) + " --country " + n.country +
+              " --role national-soc --cert " + n.name + "/origin-cert.pem >/dev/null\n";
+  }
+  script += "socmesh pki directory sign --ca root --in directory.json -o directory.pem\n";
+  RunResult r = RunBash(dir(), script);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+}
+
+void ReplicationNetwork::FederateByTopology(
+    const std::string& node, const std::vector<std::pair<std::string, std::string>>& peers,
+    const std::string& extra) {
+  std::ofstream out(dir() / node / "node.toml", std::ios::app);
+  out << "\n[federation]\nsigning_certificate = \"origin.pem\"\nfeed_interval_ms = 100\n"
+      << "topology = \"../topology.toml\"\ndirectory = \"../directory.pem\"\n"
+      << extra << "[federation.signing_key]\nkey = \"origin.key\"\n";
+  for (const auto& [peer, mode] : peers) {
+    const NodeSpec& p = Spec(peer);
+    out << "\n[[peers]]\nname = \"" << p.name << ".test\"\nurl = \"https://127.0.0.1:" << p.port
+        << "\"\nmode = \"" << mode << "\"\npush_interval_ms = 200\npull_interval_ms = 300\n";
+  }
+}
+
 void ReplicationNetwork::Start(const std::string& node) {
   const int run = ++runs_[node];
   const std::string base = node + "-run" + std::to_string(run);

@@ -50,6 +50,16 @@ class ReplicationNetwork : public ::testing::Test {
                 const std::vector<std::pair<std::string, std::string>>& peers_and_modes,
                 const std::string& extra = "");
 
+  // Writes `toml` as dir()/topology.toml (topology node names are "<name>.test", the nodes'
+  // config names) and dir()/directory.pem: the PKI's signed directory listing every node's
+  // organisation with its origin certificate (profile user: the envelope recipient).
+  void WriteTopologyAndDirectory(const std::string& toml);
+  // Like Federate, with [federation] topology and directory; peers are named by their topology
+  // node only (organisation, country and consortium come from the topology).
+  void FederateByTopology(const std::string& node,
+                          const std::vector<std::pair<std::string, std::string>>& peers_and_modes,
+                          const std::string& extra = "");
+
   void Start(const std::string& node);
   void Kill(const std::string& node);  // SIGKILL
   void Stop(const std::string& node);  // SIGTERM, expects exit 0
