@@ -52,5 +52,6 @@ void CurateCommands(CLI::App& app, const GlobalOptions& global,
                     std::vector<CommandRunner>& runners);
 void ConnectCommands(CLI::App& app, const GlobalOptions& global,
                      std::vector<CommandRunner>& runners);
+void SimCommands(CLI::App& app, const GlobalOptions& global, std::vector<CommandRunner>& runners);
 
 }  // namespace socmesh::cli

@@ -543,7 +543,7 @@ int RunStats(const GlobalOptions& g, bool json) {
 // Command groups defined in their own files (see command_group.hpp).
 constexpr CommandGroup kCommandGroups[] = {AuditCommands,    PkiCommands,    NodeCommands,
                                            IdentityCommands, CurateCommands, StoreCommands,
-                                           ConnectCommands,  DetectCommands};
+                                           ConnectCommands,  DetectCommands, SimCommands};
 
 }  // namespace
 
