@@ -35,6 +35,8 @@ struct SimCliOptions {
   int timeout_s = 120;
   int settle_s = 15;
   int interval_ms = 50;
+  int push_interval_ms = 1000;
+  int feed_interval_ms = 1000;
   int fault_ms = 3000;
 };
 
@@ -49,6 +51,8 @@ int RunSim(const SimCliOptions& c) {
   o.timeout = std::chrono::seconds(c.timeout_s);
   o.settle = std::chrono::seconds(c.settle_s);
   o.publish_interval = std::chrono::milliseconds(c.interval_ms);
+  o.push_interval_ms = c.push_interval_ms;
+  o.feed_interval_ms = c.feed_interval_ms;
   o.fault_duration = std::chrono::milliseconds(c.fault_ms);
   o.durable = c.durable;
   o.interrupted = &g_interrupted;
@@ -111,6 +115,12 @@ void SimCommands(CLI::App& app, const GlobalOptions& /*global*/,
   cmd->add_option("--fault-duration", c->fault_ms,
                   "Milliseconds a node stays down / a link stays cut (default 3000)")
       ->check(CLI::Range(0, 600000));
+  cmd->add_option("--push-interval", c->push_interval_ms,
+                  "Nodes' push_interval_ms: a pusher's idle re-check (default 1000)")
+      ->check(CLI::Range(10, 60'000));
+  cmd->add_option("--feed-interval", c->feed_interval_ms,
+                  "Nodes' feed_interval_ms: the feeder's idle re-check (default 1000)")
+      ->check(CLI::Range(10, 60'000));
   cmd->add_flag("--durable", c->durable,
                 "fsync every commit (store durability full, audit every-append)");
   cmd->add_flag("--json", c->json, "Machine-readable report");

@@ -42,8 +42,8 @@ struct NetworkOptions {
   std::function<uint16_t(const std::string& from, const std::string& to)> link_port;
   bool durable =
       false;  // store durability full + audit fsync per append (default: crash-safe only)
-  int push_interval_ms = 50;
-  int feed_interval_ms = 50;
+  int push_interval_ms = 1000;
+  int feed_interval_ms = 1000;
   // Write [federation] topology / directory (topology routing and end-to-end envelopes).
   bool relay_keys = false;
 };

@@ -35,8 +35,8 @@ struct SimOptions {
   std::chrono::milliseconds fault_duration{3000};  // node down / link cut
   std::filesystem::path socmesh_binary;            // empty: /proc/self/exe
   bool durable = false;                            // fsync per commit in stores and audit logs
-  int push_interval_ms = 50;
-  int feed_interval_ms = 50;
+  int push_interval_ms = 1000;
+  int feed_interval_ms = 1000;
   std::function<void(const std::string&)> progress;  // one line per step; may be empty
   const std::atomic<bool>* interrupted = nullptr;    // set by a signal handler: stop cleanly
 };
