@@ -34,6 +34,7 @@ struct ReplicationConfig {
   Holder self;  // this node's organisation, country, consortium, sharing groups
   std::vector<PeerLink> peers;
   std::filesystem::path state_file;  // federation.db
+  bool durable_state = true;         // FederationState::Open: survive power cuts, not only crashes
 
   // mTLS towards peers: the node's TLS identity and the network's trust anchors.
   std::string tls_certificate_chain;

@@ -793,7 +793,7 @@ Result<std::unique_ptr<Replicator>> Replicator::Start(ReplicationConfig config, 
                                                       AuditSink audit) {
   auto impl = std::make_unique<Impl>(std::move(config), store, std::move(audit));
   ReplicationConfig& c = impl->config;
-  auto state = FederationState::Open(c.state_file);
+  auto state = FederationState::Open(c.state_file, c.durable_state);
   if (!state) return std::unexpected(state.error().WithContext("federation.state"));
   impl->state = std::move(*state);
   auto trust = crypto::TrustStore::FromPemFile(c.ca_bundle);

@@ -136,7 +136,8 @@ class Txn {
 
 }  // namespace
 
-Result<std::unique_ptr<FederationState>> FederationState::Open(const std::filesystem::path& file) {
+Result<std::unique_ptr<FederationState>> FederationState::Open(const std::filesystem::path& file,
+                                                               bool durable) {
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(
       file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -147,7 +148,8 @@ Result<std::unique_ptr<FederationState>> FederationState::Open(const std::filesy
   }
   std::unique_ptr<FederationState> state(new FederationState(db));
   sqlite3_busy_timeout(db, 5000);
-  for (const char* sql : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", kSchema}) {
+  const char* synchronous = durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
+  for (const char* sql : {"PRAGMA journal_mode = WAL", synchronous, kSchema}) {
     if (auto ok = state->Exec(sql); !ok)
       return std::unexpected(ok.error().WithContext(file.string()));
   }
@@ -167,6 +169,11 @@ Result<std::unique_ptr<FederationState>> FederationState::Open(const std::filesy
 }
 
 FederationState::~FederationState() { sqlite3_close(db_); }
+
+bool FederationState::durable() const {
+  Stmt level(db_, "PRAGMA synchronous");
+  return level.Step() == SQLITE_ROW && level.ColInt(0) == 2;  // 2 = FULL
+}
 
 Result<void> FederationState::Exec(const char* sql) {
   char* message = nullptr;

@@ -77,10 +77,17 @@ struct ReceiptRow {
 
 class FederationState {
  public:
-  static Result<std::unique_ptr<FederationState>> Open(const std::filesystem::path& file);
+  // `durable`: every commit reaches the disk (synchronous = FULL) and survives a power cut; else
+  // commits survive a crash of the process (WAL, synchronous = NORMAL), as the store's
+  // "normal" durability, which the node matches.
+  static Result<std::unique_ptr<FederationState>> Open(const std::filesystem::path& file,
+                                                       bool durable = true);
   ~FederationState();
   FederationState(const FederationState&) = delete;
   FederationState& operator=(const FederationState&) = delete;
+
+  // True when this connection commits with synchronous = FULL (read back from SQLite).
+  bool durable() const;
 
   // Keeps `head` (no-op when known). kConflict when the origin already used its batch id for a
   // different head: a batch id names one signed batch forever.

@@ -196,6 +196,7 @@ Result<void> Node::StartReplication() {
   r.outbox_limit = f.outbox_limit;
   r.feed_interval = f.feed_interval;
   r.replay_window = f.replay_window;
+  r.durable_state = config_.store.durability == store::Durability::kFull;
   // Topology routing and end-to-end envelopes (B12); the directory is verified against the root
   // now, so a node never seals to a certificate the network's root did not vouch for.
   r.topology = f.network;

@@ -81,6 +81,24 @@ TEST(ReplicationPriority, IncidentsBeforeSightingsReportsAndBulkIndicators) {
   EXPECT_LT(PriorityOf("indicator"), PriorityOf("ipv4-addr"));
 }
 
+// federation.db follows the store's durability: FULL by default; NORMAL (a process crash loses
+// nothing, a power cut may lose the last commits) when the node's store is "normal", and what
+// was committed is there after reopening either way.
+TEST(ReplicationState, DurabilityFollowsTheCallersChoice) {
+  socmesh::testing::TempDir dir;
+  const auto file = dir.path() / "federation.db";
+  {
+    auto state = FederationState::Open(file, /*durable=*/false);
+    ASSERT_TRUE(state.has_value()) << state.error().message;
+    EXPECT_FALSE((*state)->durable());
+    ASSERT_TRUE((*state)->SetCursor("signer", "42").has_value());
+  }
+  auto state = FederationState::Open(file);
+  ASSERT_TRUE(state.has_value());
+  EXPECT_TRUE((*state)->durable());
+  EXPECT_EQ(*(*state)->Cursor("signer"), "42");
+}
+
 // The outbox is durable and ordered by urgency: what was queued survives a reopen (a restart),
 // an incident queued after indicators leaves first, a version is queued once per peer, and the
 // feed cursor moves in the same transaction as the queueing.
