@@ -4,7 +4,9 @@
 // fields in a plain open-addressing hash set of the same keys (no Bloom filter, no networks, no
 // domain suffixes): what the matcher costs over the simplest exact matcher.
 //
-// Usage: detect_bench [--indicators N] [--events N] [--reps N] [--smoke]
+// Usage: detect_bench [--indicators N] [--events N] [--reps N] [--smoke] [--profile-pipeline]
+// (--profile-pipeline: only the product path with Submit, after "profile: start" on stderr, for
+// `perf record -p`).
 // Indicators (synthetic, deterministic): 45 % IPv4 addresses, 1 % IPv4 networks (/22-/30, most
 // /24), 24 % domains, 15 % URLs, 15 % SHA-256. Events (~580 bytes, Suricata EVE shape with http,
 // tls and fileinfo): ~1 % carry an indicator value (an IP, an address in a network, a subdomain
@@ -23,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_timing.hpp"
 #include "detect/detail/key.hpp"
 #include "detect/detail/tables.hpp"
 #include "detect/detector.hpp"
@@ -40,29 +43,11 @@ using socmesh::detect::UpdateBatch;
 using socmesh::model::ObservableKind;
 using K = ObservableKind;
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-double Seconds(const std::function<void()>& f) {
-  const auto a = std::chrono::steady_clock::now();
-  f();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count();
-}
-
+using socmesh::bench::Median;
+using socmesh::bench::Seconds;
 // CPU time of the calling thread: on this shared 2-core machine other jobs take the core away
 // for whole time slices, which wall time would count against the matcher.
-double ThreadCpuSeconds(const std::function<void()>& f) {
-  auto now = [] {
-    timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-  };
-  const double a = now();
-  f();
-  return now() - a;
-}
+using socmesh::bench::ThreadCpuSeconds;
 
 // SplitMix64: fast, deterministic, good enough to spread keys.
 struct Rng {
@@ -420,12 +405,13 @@ size_t RunMatcherGrouped(const IndicatorIndex& index, const Corpus& c, size_t gr
   return matches;
 }
 
-// Extraction and normalisation alone: the part of the work that is not matching.
 // The product path, as `socmesh detect` runs it: events::EventDecoder (Suricata EVE field map,
-// every mapped field normalised) -> detect::Detector (LookupMany, sighting aggregation, rate
-// baselines; no alert output, no store). Slower than RunMatcher by what the real parser and the
-// pipeline's bookkeeping cost.
-size_t RunPipeline(IndicatorIndex& index, const Corpus& c, size_t& events_with_match) {
+// every mapped field normalised: 9 observables per event) -> detect::Detector (lookups, sighting
+// aggregation, rate baselines; alerts formatted for every match into a sink that drops them; no
+// store). `submit`: Detector::Submit (lookups pipelined one event ahead) instead of Process.
+// Returns the matches; `alert_bytes` the bytes of alert lines, which must agree between the two.
+size_t RunPipeline(IndicatorIndex& index, const Corpus& c, bool submit, size_t& events_with_match,
+                   size_t& alert_bytes) {
   socmesh::events::DecoderConfig config;
   config.format = socmesh::events::InputFormat::kJson;
   config.field_map = *socmesh::events::FindFieldMap("suricata-eve");
@@ -433,16 +419,25 @@ size_t RunPipeline(IndicatorIndex& index, const Corpus& c, size_t& events_with_m
   if (!decoder) return 0;
   socmesh::detect::DetectorOptions options;
   options.sighting.identity_id = "identity--00000000-0000-4000-8000-000000000001";
-  socmesh::detect::Detector detector(index, options, nullptr);
+  alert_bytes = 0;
+  socmesh::detect::Detector detector(index, options,
+                                     [&](std::string_view line) { alert_bytes += line.size(); });
   socmesh::events::Event event;
   event.source = "eve";
   for (const auto& [offset, length] : c.events) {
     if (!(*decoder)->Decode(std::string_view(c.bytes.data() + offset, length), event)) continue;
-    detector.Process(event);
+    if (submit) {
+      detector.Submit(event);
+    } else {
+      detector.Process(event);
+    }
   }
+  detector.Drain();
   events_with_match = detector.stats().events_matched;
   return detector.stats().matches;
 }
+
+// Extraction and normalisation alone: the part of the work that is not matching.
 
 size_t RunExtractOnly(const Corpus& c) {
   simdjson::ondemand::parser parser;
@@ -485,6 +480,7 @@ size_t RunReference(const ReferenceSet& set, const Corpus& c, size_t& events_wit
 int main(int argc, char** argv) {
   size_t indicators = 5'000'000, events = 200'000;
   int reps = 3;
+  bool profile_pipeline = false;  // only the product path, for perf record
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--smoke") {
@@ -497,9 +493,12 @@ int main(int argc, char** argv) {
       events = std::stoul(argv[++i]);
     } else if (a == "--reps" && i + 1 < argc) {
       reps = std::stoi(argv[++i]);
+    } else if (a == "--profile-pipeline") {
+      profile_pipeline = true;
     } else {
       std::fprintf(stderr,
-                   "usage: detect_bench [--indicators N] [--events N] [--reps N] [--smoke]\n");
+                   "usage: detect_bench [--indicators N] [--events N] [--reps N] [--smoke] "
+                   "[--profile-pipeline]\n");
       return 2;
     }
   }
@@ -545,11 +544,31 @@ int main(int argc, char** argv) {
       static_cast<double>(corpus.bytes.size()) / static_cast<double>(events) -
       simdjson::SIMDJSON_PADDING;
 
+  if (profile_pipeline) {
+    std::fprintf(stderr, "profile: start\n");  // attach perf now
+    size_t hit_events = 0, alert_bytes = 0;
+    double t = 0;
+    for (int rep = 0; rep < reps; ++rep) {
+      t += ThreadCpuSeconds([&] { RunPipeline(*index, corpus, true, hit_events, alert_bytes); });
+    }
+    std::printf("pipeline %.2f M events/s\n", static_cast<double>(events) * reps / t / 1e6);
+    return 0;
+  }
   // Single core, alternating runs so that machine noise hits both sides alike.
   std::vector<double> matcher_rates, single_rates, grouped_rates, extract_rates, reference_rates;
   size_t grouped_matches = 0, grouped_hit_events = 0, extracted = 0;
-  std::vector<double> pipeline_rates;
-  size_t pipeline_matches = 0, pipeline_hit_events = 0;
+  // The product path, Process and Submit, in thread CPU time and in wall time.
+  std::vector<double> reference_wall;
+  std::vector<double> process_rates, process_wall, submit_rates, submit_wall;
+  size_t process_matches = 0, process_hit_events = 0, process_alert_bytes = 0;
+  size_t submit_matches = 0, submit_hit_events = 0, submit_alert_bytes = 0;
+  auto timed = [&](std::vector<double>& cpu, std::vector<double>& wall,
+                   const std::function<void()>& f) {
+    double cpu_s = 0;
+    const double wall_s = Seconds([&] { cpu_s = ThreadCpuSeconds(f); });
+    cpu.push_back(static_cast<double>(events) / cpu_s);
+    wall.push_back(static_cast<double>(events) / wall_s);
+  };
   size_t matcher_matches = 0, matcher_hit_events = 0, reference_matches = 0,
          reference_hit_events = 0, single_matches = 0, single_hit_events = 0;
   for (int rep = 0; rep < reps; ++rep) {
@@ -561,20 +580,26 @@ int main(int argc, char** argv) {
                               grouped_matches =
                                   RunMatcherGrouped(*index, corpus, 16, grouped_hit_events);
                             }));
-    pipeline_rates.push_back(static_cast<double>(events) / ThreadCpuSeconds([&] {
-                               pipeline_matches = RunPipeline(*index, corpus, pipeline_hit_events);
-                             }));
+    timed(process_rates, process_wall, [&] {
+      process_matches = RunPipeline(*index, corpus, false, process_hit_events, process_alert_bytes);
+    });
+    timed(submit_rates, submit_wall, [&] {
+      submit_matches = RunPipeline(*index, corpus, true, submit_hit_events, submit_alert_bytes);
+    });
     extract_rates.push_back(static_cast<double>(events) /
                             ThreadCpuSeconds([&] { extracted = RunExtractOnly(corpus); }));
     single_rates.push_back(static_cast<double>(events) / ThreadCpuSeconds([&] {
                              single_matches = RunMatcher(*index, corpus, false, single_hit_events);
                            }));
-    reference_rates.push_back(static_cast<double>(events) / ThreadCpuSeconds([&] {
-                                reference_matches =
-                                    RunReference(reference, corpus, reference_hit_events);
-                              }));
+    timed(reference_rates, reference_wall,
+          [&] { reference_matches = RunReference(reference, corpus, reference_hit_events); });
   }
   const double matcher = Median(matcher_rates), ref = Median(reference_rates);
+  if (process_matches != submit_matches || process_alert_bytes != submit_alert_bytes) {
+    std::fprintf(stderr, "detect_bench: Process and Submit disagree (%zu/%zu matches)\n",
+                 process_matches, submit_matches);
+    return 1;
+  }
 
   // Matching while a writer applies batches (1000 upserts + 1000 removals of earlier upserts),
   // with background compaction: readers never wait for it.
@@ -639,18 +664,27 @@ int main(int argc, char** argv) {
       "events)\n",
       Median(grouped_rates) / 1e6, grouped_matches, grouped_hit_events);
   std::printf(
-      "  pipeline        %.2f M events/s  (socmesh detect's path: EventDecoder + Detector; %zu "
-      "matches in %zu events; %.2fx the reference)\n",
-      Median(pipeline_rates) / 1e6, pipeline_matches, pipeline_hit_events,
-      Median(pipeline_rates) / ref);
+      "  product path    socmesh detect's: EventDecoder + Detector, one thread (per core = "
+      "the rate); %zu matches in %zu events, %zu alert bytes\n",
+      submit_matches, submit_hit_events, submit_alert_bytes);
+  std::printf(
+      "    Submit        %.2f M events/s CPU time (%.2fx the reference), %.2f M events/s wall "
+      "(%.2fx)\n",
+      Median(submit_rates) / 1e6, Median(submit_rates) / ref, Median(submit_wall) / 1e6,
+      Median(submit_wall) / Median(reference_wall));
+  std::printf(
+      "    Process       %.2f M events/s CPU time (%.2fx the reference), %.2f M events/s wall "
+      "(%.2fx)\n",
+      Median(process_rates) / 1e6, Median(process_rates) / ref, Median(process_wall) / 1e6,
+      Median(process_wall) / Median(reference_wall));
   std::printf("  per value       %.2f M events/s  (one Lookup per value: %zu matches)\n",
               Median(single_rates) / 1e6, single_matches);
   std::printf(
       "  extraction only %.2f M events/s  (simdjson + normalisation, no lookups: the "
       "ceiling; %zu value bytes)\n",
       Median(extract_rates) / 1e6, extracted);
-  std::printf("  reference       %.2f M events/s  (%zu exact matches in %zu events)\n", ref / 1e6,
-              reference_matches, reference_hit_events);
+  std::printf("  reference       %.2f M events/s  (%.2f M wall; %zu exact matches in %zu events)\n",
+              ref / 1e6, Median(reference_wall) / 1e6, reference_matches, reference_hit_events);
   std::printf("  ratio           %.2fx the reference\n", matcher / ref);
   std::printf(
       "  during updates  %.2f M events/s  (writer applied %.0f changes/s; %zu in the "

@@ -11,7 +11,7 @@ namespace {
 constexpr int64_t kMicrosPerSecond = 1'000'000;
 
 // Floor division: event times before 1970 would otherwise land in the wrong interval.
-int64_t IntervalOf(model::Timestamp t, int64_t seconds) {
+int64_t IntervalIndex(model::Timestamp t, int64_t seconds) {
   const int64_t len = seconds * kMicrosPerSecond;
   return t.micros >= 0 ? t.micros / len : -((-t.micros + len - 1) / len);
 }
@@ -46,23 +46,34 @@ RateBaseline::RateBaseline(RateBaselineOptions options, AlertSink sink)
   options_.alpha = std::clamp(options_.alpha, 1e-6, 1.0);
 }
 
-void RateBaseline::Observe(std::string_view key, model::Timestamp at) {
-  const int64_t interval = IntervalOf(at, options_.interval_seconds);
-  auto it = keys_.find(std::string(key));
+void RateBaseline::Observe(std::string_view key, model::Timestamp at) { Observe(key, at, 1); }
+
+void RateBaseline::Observe(std::string_view key, model::Timestamp at, uint64_t count) {
+  if (count == 0) return;
+  const int64_t interval = IntervalIndex(at, options_.interval_seconds);
+  auto it = keys_.find(key);
   if (it == keys_.end()) {
     if (keys_.size() >= options_.max_keys) {
-      ++dropped_keys_;
+      dropped_keys_ += count;
       return;
     }
     it = keys_.emplace(std::string(key), KeyState{.interval = interval}).first;
   }
   KeyState& s = it->second;
   if (interval > s.interval) CloseUpTo(it->first, s, interval);
-  s.count += 1;
+  s.count += static_cast<double>(count);
+}
+
+int64_t RateBaseline::IntervalOf(model::Timestamp at) const {
+  return detect::IntervalIndex(at, options_.interval_seconds);
+}
+
+model::Timestamp RateBaseline::IntervalStart(int64_t interval) const {
+  return {interval * options_.interval_seconds * kMicrosPerSecond};
 }
 
 void RateBaseline::Advance(model::Timestamp now) {
-  const int64_t interval = IntervalOf(now, options_.interval_seconds);
+  const int64_t interval = IntervalIndex(now, options_.interval_seconds);
   for (auto& [key, s] : keys_) {
     if (interval > s.interval) CloseUpTo(key, s, interval);
   }

@@ -66,6 +66,13 @@ class RateBaseline {
   // Counts one event of `key` at `at`. Event times may go backwards a little (out-of-order logs):
   // an event older than the key's current interval is counted in the current one.
   void Observe(std::string_view key, model::Timestamp at);
+  // Counts `count` events of `key` at `at`: the same as `count` calls of Observe(key, at), in one
+  // lookup (callers that batch counts per interval use it).
+  void Observe(std::string_view key, model::Timestamp at, uint64_t count);
+
+  // The interval `at` falls in (floor division by the interval length), and the start of one.
+  int64_t IntervalOf(model::Timestamp at) const;
+  model::Timestamp IntervalStart(int64_t interval) const;
 
   // Closes every interval that ended at or before `now` (empty intervals count as zero), firing
   // alerts. Call it periodically so silence is noticed even when no event arrives.
@@ -88,7 +95,12 @@ class RateBaseline {
 
   RateBaselineOptions options_;
   AlertSink sink_;
-  std::unordered_map<std::string, KeyState> keys_;
+  // Transparent hashing: a lookup by string_view builds no std::string.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+  };
+  std::unordered_map<std::string, KeyState, KeyHash, std::equal_to<>> keys_;
   uint64_t dropped_keys_ = 0;
 };
 

@@ -131,6 +131,7 @@ void IndicatorIndex::Publish() {
       state_->base, delta ? *delta : std::make_shared<const Tables>(),
       std::make_shared<const std::vector<uint32_t>>(state_->hidden));
   current_.store(std::move(snapshot));
+  generation_.fetch_add(1, std::memory_order_release);
 }
 
 bool IndicatorIndex::NeedsCompaction() const {

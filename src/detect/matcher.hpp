@@ -44,6 +44,7 @@ namespace socmesh::detect {
 
 namespace detail {
 class Tables;
+class LookupPlan;
 struct IndexState;
 }  // namespace detail
 
@@ -102,6 +103,20 @@ struct Query {
   std::string_view normalized_value;
 };
 
+// A lookup started with Snapshot::Prepare and completed with Snapshot::Finish: the planned probes
+// (values parsed, keys copied, hashes computed). Reusable; one per lookup in flight.
+class PreparedLookup {
+ public:
+  PreparedLookup();
+  ~PreparedLookup();
+  PreparedLookup(const PreparedLookup&) = delete;
+  PreparedLookup& operator=(const PreparedLookup&) = delete;
+
+ private:
+  friend class Snapshot;
+  std::unique_ptr<detail::LookupPlan> plan_;
+};
+
 // Counts from building tables (the base, a delta, or a whole load).
 struct BuildStats {
   size_t indicators = 0;      // indexed (after dropping older versions of the same id)
@@ -136,6 +151,16 @@ class Snapshot {
   // tables by query, then those among recent updates by query. Does not allocate once `out` and
   // the calling thread's scratch space have grown to the largest batch.
   size_t LookupMany(std::span<const Query> queries, std::vector<Match>& out) const;
+
+  // LookupMany in two steps, so that a pipeline can overlap one event's memory reads with other
+  // work (parsing the next event): Prepare plans `queries` into `lookup` (the values are copied:
+  // they need not outlive the call) and starts loading the filter lines they need; Finish, later
+  // and on this same snapshot, appends exactly the matches LookupMany would have.
+  void Prepare(std::span<const Query> queries, PreparedLookup& lookup) const;
+  size_t Finish(PreparedLookup& lookup, std::vector<Match>& out) const;
+  // Optional, between Prepare and Finish: reads the filter lines with plain loads (see
+  // detail::Tables::Load for why a pipeline wants both).
+  void Load(const PreparedLookup& lookup) const;
 
   size_t indicator_count() const;   // indicators visible in this snapshot
   size_t delta_indicators() const;  // of which in the delta (not yet compacted)
@@ -190,6 +215,9 @@ class IndicatorIndex {
 
   // The current snapshot. Cheap (an atomic shared_ptr load): take one per batch of events.
   std::shared_ptr<const Snapshot> Current() const { return current_.load(); }
+  // Bumped after each published snapshot. A reader that keeps a snapshot reloads Current() only
+  // when this changed: one plain load per event instead of the shared_ptr's atomic operations.
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
   // Applies `batch` and publishes it as one new snapshot. Cost: O(batch + delta) (the delta's
   // small tables are rebuilt); may wake the background compaction.
@@ -216,6 +244,7 @@ class IndicatorIndex {
   mutable std::mutex mu_;                      // serialises writers; readers never take it
   std::unique_ptr<detail::IndexState> state_;  // GUARDED_BY(mu_)
   std::atomic<std::shared_ptr<const Snapshot>> current_;
+  std::atomic<uint64_t> generation_{0};
   std::mutex compact_mu_;  // one compaction at a time
   std::mutex wake_mu_;
   bool wake_ = false;  // GUARDED_BY(wake_mu_): the delta outgrew its bound

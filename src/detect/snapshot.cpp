@@ -33,22 +33,69 @@ size_t Snapshot::Lookup(ObservableKind kind, std::string_view normalized_value,
   return LookupMany({&query, 1}, out);
 }
 
+PreparedLookup::PreparedLookup() : plan_(std::make_unique<detail::LookupPlan>()) {}
+PreparedLookup::~PreparedLookup() = default;
+
+namespace {
+
+// Plans `queries` for `base` and `delta` (nullptr when empty): values are parsed and hashed
+// once, for the network lengths and label counts either table has.
+void Plan(std::span<const Query> queries, const detail::Tables& base, const detail::Tables* delta,
+          detail::LookupPlan& plan) {
+  detail::TableMasks masks = base.masks();
+  if (delta != nullptr) masks |= delta->masks();
+  plan.Clear();
+  for (size_t i = 0; i < queries.size(); ++i) {
+    // A value repeated in one event (tls.sni = http.hostname, a DNS answer's rrname = the query)
+    // is probed once; its matches are copied, so the result is as if it were looked up again.
+    const Query& q = queries[i];
+    size_t same = i;
+    for (size_t j = 0; j < i; ++j) {
+      if (queries[j].kind == q.kind && queries[j].normalized_value == q.normalized_value) {
+        same = j;
+        break;
+      }
+    }
+    if (same != i) {
+      plan.AddAlias(static_cast<uint32_t>(i), static_cast<uint32_t>(same));
+    } else {
+      plan.Add(static_cast<uint32_t>(i), q.kind, q.normalized_value, masks);
+    }
+  }
+}
+
+}  // namespace
+
 size_t Snapshot::LookupMany(std::span<const Query> queries, std::vector<Match>& out) const {
   const size_t before = out.size();
   // The delta is usually empty; skipping it keeps the common lookup to one set of tables.
   const detail::Tables* delta = delta_->empty() ? nullptr : delta_.get();
   const std::vector<uint32_t>* hidden = hidden_base_->empty() ? nullptr : hidden_base_.get();
-  // One plan for both tables: values are parsed and hashed once, for the network lengths and
-  // label counts either table has.
-  detail::TableMasks masks = base_->masks();
-  if (delta != nullptr) masks |= delta->masks();
   thread_local detail::LookupPlan plan;
-  plan.Clear();
-  for (size_t i = 0; i < queries.size(); ++i) {
-    plan.Add(static_cast<uint32_t>(i), queries[i].kind, queries[i].normalized_value, masks);
-  }
+  Plan(queries, *base_, delta, plan);
   base_->Run(plan, hidden, out);
   if (delta != nullptr) delta->Run(plan, nullptr, out);
+  return out.size() - before;
+}
+
+void Snapshot::Prepare(std::span<const Query> queries, PreparedLookup& lookup) const {
+  const detail::Tables* delta = delta_->empty() ? nullptr : delta_.get();
+  Plan(queries, *base_, delta, *lookup.plan_);
+  base_->Prefetch(*lookup.plan_);
+  if (delta != nullptr) delta->Prefetch(*lookup.plan_);
+}
+
+void Snapshot::Load(const PreparedLookup& lookup) const {
+  base_->Load(*lookup.plan_);
+  if (!delta_->empty()) delta_->Load(*lookup.plan_);
+}
+
+size_t Snapshot::Finish(PreparedLookup& lookup, std::vector<Match>& out) const {
+  const size_t before = out.size();
+  const detail::Tables* delta = delta_->empty() ? nullptr : delta_.get();
+  const std::vector<uint32_t>* hidden = hidden_base_->empty() ? nullptr : hidden_base_.get();
+  base_->Run(*lookup.plan_, hidden, out);
+  if (delta != nullptr) delta->Run(*lookup.plan_, nullptr, out);
   return out.size() - before;
 }
 

@@ -38,6 +38,9 @@ class BlockedBloom {
     if (blocks_ != 0) __builtin_prefetch(Block(hash));
   }
 
+  // Reads the first word of the block of `hash` (a load that brings the line in; see Tables::Load).
+  uint64_t Touch(uint64_t hash) const { return blocks_ != 0 ? *Block(hash) : 0; }
+
   size_t MemoryBytes() const;
 
  private:

@@ -61,4 +61,21 @@ bool EncodeTextKey(model::ObservableKind kind, std::string_view normalized, std:
 // Counts the labels of a normalised domain name ("a.example" = 2).
 size_t LabelCount(std::string_view domain);
 
+// The hash a domain key is filtered by in the Bloom filter: the block (high half) comes from the
+// name's last two labels, the bits (low half) from the whole key's hash. Every label suffix of a
+// host ("a.b.evil.example", "b.evil.example", "evil.example") thus shares one filter block, and
+// one cache miss answers them all instead of one per suffix. `key_hash` = HashKey of the key,
+// `domain` = the name without the kind byte.
+inline uint64_t DomainBloomHash(std::string_view domain, uint64_t key_hash) {
+  const size_t last = domain.rfind('.');
+  size_t start = 0;
+  if (last != std::string_view::npos && last > 0) {
+    const size_t second = domain.rfind('.', last - 1);
+    if (second != std::string_view::npos) start = second + 1;
+  }
+  const std::string_view base = domain.substr(start);
+  const uint64_t block = XXH3_64bits_withSeed(base.data(), base.size(), 0x646f6d61696eULL);
+  return (block & 0xFFFFFFFF00000000ULL) | (key_hash & 0xFFFFFFFFULL);
+}
+
 }  // namespace socmesh::detect::detail

@@ -150,17 +150,38 @@ void Tables::RunNetworks4(const Probe& p, const std::vector<uint32_t>* hidden,
   }
 }
 
+void Tables::Prefetch(const LookupPlan& plan) const {
+  for (const Probe& p : plan.probes()) {
+    if (p.type == Probe::Type::kIpv4Networks) {
+      if (!cover4_.empty()) __builtin_prefetch(&cover4_[p.address >> 14]);
+    } else if (p.type != Probe::Type::kAlias) {
+      bloom_.Prefetch(p.bloom_hash);
+    }
+  }
+}
+
+void Tables::Load(const LookupPlan& plan) const {
+  // Real loads whose values are not waited for: the core keeps executing past them while they
+  // are in flight. Measured on the 2-vCPU VM (docs/benchmarks.md), prefetch instructions issued
+  // one event ahead still left the later reads waiting on memory, loads did not as much: a
+  // prefetch that misses the TLB (guest huge pages may be split by the host) can be dropped.
+  uint64_t sink = 0;
+  for (const Probe& p : plan.probes()) {
+    if (p.type == Probe::Type::kIpv4Networks) {
+      if (!cover4_.empty()) sink += cover4_[p.address >> 14];
+    } else if (p.type != Probe::Type::kAlias) {
+      sink += bloom_.Touch(p.bloom_hash);
+    }
+  }
+  asm volatile("" : : "r"(sink));  // keep the loads
+}
+
 void Tables::Run(LookupPlan& plan, const std::vector<uint32_t>* hidden,
                  std::vector<Match>& out) const {
   const std::span<Probe> probes = plan.probes();
-  // 1. Filters: a Bloom block per key probe, a bitmap word per network probe.
-  for (const Probe& p : probes) {
-    if (p.type == Probe::Type::kIpv4Networks) {
-      if (!cover4_.empty()) __builtin_prefetch(&cover4_[p.address >> 14]);
-    } else {
-      bloom_.Prefetch(p.hash);
-    }
-  }
+  // 1. Filters: a Bloom block per key probe, a bitmap word per network probe (again, when
+  // Prefetch ran earlier: lines already in cache cost little).
+  Prefetch(plan);
   // 2. Filter answers; the first slot of each survivor is fetched.
   for (Probe& p : probes) {
     switch (p.type) {
@@ -168,25 +189,47 @@ void Tables::Run(LookupPlan& plan, const std::vector<uint32_t>* hidden,
         p.pass = masks_.v4_lengths != 0 && Covered4(p.address);
         break;
       case Probe::Type::kIpv4Address:
-        p.pass = !v4_.empty() && bloom_.MayContain(p.hash);
+        p.pass = !v4_.empty() && bloom_.MayContain(p.bloom_hash);
         if (p.pass) {
           __builtin_prefetch(&v4_[FastRange(static_cast<uint32_t>(p.hash >> 32),
                                             static_cast<uint32_t>(v4_.size()))]);
         }
         break;
       case Probe::Type::kKey:
-        p.pass = !slots_.empty() && bloom_.MayContain(p.hash);
+        p.pass = !slots_.empty() && bloom_.MayContain(p.bloom_hash);
         if (p.pass) {
           __builtin_prefetch(&slots_[FastRange(static_cast<uint32_t>(p.hash >> 32),
                                                static_cast<uint32_t>(slots_.size()))]);
         }
         break;
+      case Probe::Type::kAlias:
+        p.pass = true;
+        break;
     }
   }
   // 3. The tables, in probe order (so matches keep the order of queries and of specificity).
+  // A query's probes are consecutive: the range of `out` each query filled is kept so that an
+  // alias (a repeated value) copies its original's matches in its own place.
+  std::vector<std::pair<size_t, size_t>>& ranges = plan.ranges();
+  ranges.assign(plan.query_count(), {out.size(), out.size()});
+  uint32_t current = UINT32_MAX;
   for (const Probe& p : probes) {
+    if (p.query != current) {
+      if (current != UINT32_MAX) ranges[current].second = out.size();
+      current = p.query;
+      ranges[current].first = out.size();
+    }
     if (!p.pass) continue;
     switch (p.type) {
+      case Probe::Type::kAlias: {
+        const auto [first, last] = ranges[p.address];
+        for (size_t i = first; i < last; ++i) {
+          Match m = out[i];
+          m.query = p.query;
+          out.push_back(m);
+        }
+        break;
+      }
       case Probe::Type::kIpv4Networks:
         RunNetworks4(p, hidden, out);
         break;
@@ -202,6 +245,7 @@ void Tables::Run(LookupPlan& plan, const std::vector<uint32_t>* hidden,
         break;
     }
   }
+  if (current != UINT32_MAX) ranges[current].second = out.size();
 }
 
 // --- LookupPlan ---
@@ -216,7 +260,17 @@ void LookupPlan::AddKey(uint32_t query, model::ObservableKind kind, uint16_t spe
   p.key_offset = static_cast<uint32_t>(keys_.size());
   p.key_size = static_cast<uint32_t>(key.size());
   p.hash = HashKey(key);
+  p.bloom_hash = kind == ObservableKind::kDomain ? DomainBloomHash(key.substr(1), p.hash) : p.hash;
   keys_.append(key);
+  probes_.push_back(p);
+}
+
+void LookupPlan::AddAlias(uint32_t query, uint32_t same_as) {
+  queries_ = std::max(queries_, query + 1);
+  Probe p;
+  p.type = Probe::Type::kAlias;
+  p.query = query;
+  p.address = same_as;
   probes_.push_back(p);
 }
 
@@ -232,6 +286,7 @@ void LookupPlan::AddIp(uint32_t query, const IpNetwork& net, const TableMasks& m
       p.type = Probe::Type::kIpv4Address;
       p.specificity = 32;
       p.hash = HashKey({key, WriteIpKey(net, 32, key)});
+      p.bloom_hash = p.hash;
       probes_.push_back(p);
     }
     if (masks.v4_lengths != 0) {
@@ -256,6 +311,7 @@ void LookupPlan::AddIp(uint32_t query, const IpNetwork& net, const TableMasks& m
 
 void LookupPlan::Add(uint32_t query, ObservableKind kind, std::string_view value,
                      const TableMasks& masks) {
+  queries_ = std::max(queries_, query + 1);
   switch (kind) {
     case ObservableKind::kIpv4:
     case ObservableKind::kIpv6: {
@@ -291,6 +347,8 @@ void LookupPlan::Add(uint32_t query, ObservableKind kind, std::string_view value
       }
     }
     default: {
+      // No table holds a key of this kind: nothing to hash or probe.
+      if ((masks.kinds >> static_cast<unsigned>(kind) & 1) == 0) return;
       thread_local std::string key;
       if (EncodeTextKey(kind, value, key)) AddKey(query, kind, 0, key);
       return;
@@ -479,6 +537,7 @@ Result<std::shared_ptr<const Tables>> TablesBuilder::Build(BuildStats* stats) {
         if (s.posting == Tables::kEmpty) {
           s = {address, n};
           t->bloom_.Insert(hash);
+          t->masks_.kinds |= uint64_t{1} << static_cast<unsigned>(ObservableKind::kIpv4);
           ++t->key_count_;
           break;
         }
@@ -522,6 +581,7 @@ Result<std::shared_ptr<const Tables>> TablesBuilder::Build(BuildStats* stats) {
     }
     ++t->key_count_;
     const auto tag = key[0];
+    t->masks_.kinds |= uint64_t{1} << (static_cast<uint8_t>(tag) & 0x3F);
     const int prefix = key.size() > 1 ? static_cast<uint8_t>(key[1]) : 0;
     if (tag == kIpv4Tag) {
       // A network: mark every /24 it overlaps (a /8 marks 65536 bits, a /30 one).
@@ -532,7 +592,7 @@ Result<std::shared_ptr<const Tables>> TablesBuilder::Build(BuildStats* stats) {
         t->cover4_[b >> 6] |= uint64_t{1} << (b & 63);
       continue;
     }
-    t->bloom_.Insert(hash);
+    t->bloom_.Insert(tag == kDomainTag ? DomainBloomHash(key.substr(1), hash) : hash);
     if (tag == kIpv6Tag) {
       t->masks_.v6_lengths[static_cast<size_t>(prefix / 64)] |= uint64_t{1} << (prefix % 64);
     } else if (tag == kDomainTag) {

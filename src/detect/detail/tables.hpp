@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/error.hpp"
@@ -45,9 +46,12 @@ struct TableMasks {
   uint64_t v4_lengths = 0;               // bit L: IPv4 networks /L (L < 32)
   std::array<uint64_t, 3> v6_lengths{};  // bit L (0..128): IPv6 keys /L
   uint64_t domain_labels = 0;            // bit n: domains of n labels (bit 63: 63 or more)
+  uint64_t kinds = 0;                    // bit k: some key of ObservableKind k (lookups of other
+                                         // text kinds cost no probe: user agents, file names, …)
 
   TableMasks& operator|=(const TableMasks& o) {
     v4_lengths |= o.v4_lengths;
+    kinds |= o.kinds;
     for (size_t i = 0; i < v6_lengths.size(); ++i) v6_lengths[i] |= o.v6_lengths[i];
     domain_labels |= o.domain_labels;
     return *this;
@@ -61,6 +65,7 @@ struct Probe {
     kIpv4Address,   // the IPv4 address table; `address`
     kKey,           // Bloom filter, then the key table
     kIpv4Networks,  // every IPv4 network containing `address` (event prefix `prefix`)
+    kAlias,         // a query equal to an earlier one (`address`): its matches, copied
   };
   Type type = Type::kKey;
   model::ObservableKind kind = model::ObservableKind::kIpv4;
@@ -71,7 +76,8 @@ struct Probe {
   uint32_t address = 0;
   uint32_t key_offset = 0;  // into LookupPlan::keys
   uint32_t key_size = 0;
-  uint64_t hash = 0;
+  uint64_t hash = 0;        // of the key: picks the table slot
+  uint64_t bloom_hash = 0;  // what the Bloom filter is probed with (DomainBloomHash for domains)
 };
 
 // The probes of one batch of queries (the observables of an event).
@@ -80,13 +86,22 @@ class LookupPlan {
   void Clear() {
     probes_.clear();
     keys_.clear();
+    queries_ = 0;
   }
   // Adds the probes for `value` as `kind`; `masks` (of every table to be probed) bound the
   // network lengths and domain suffixes tried. A value that does not parse adds nothing.
+  // Queries are added in order, 0, 1, 2, …
   void Add(uint32_t query, model::ObservableKind kind, std::string_view value,
            const TableMasks& masks);
+  // Query `query` has the same kind and value as the earlier query `same_as`: no probes of its
+  // own; Tables::Run reports a copy of each match of `same_as` for it, in its place.
+  void AddAlias(uint32_t query, uint32_t same_as);
 
   std::span<Probe> probes() { return probes_; }
+  std::span<const Probe> probes() const { return probes_; }
+  // Per query, the range of `out` its matches took in the current Tables::Run (for aliases).
+  std::vector<std::pair<size_t, size_t>>& ranges() { return ranges_; }
+  uint32_t query_count() const { return queries_; }
   std::string_view key(const Probe& p) const { return {keys_.data() + p.key_offset, p.key_size}; }
 
  private:
@@ -96,6 +111,8 @@ class LookupPlan {
 
   std::vector<Probe> probes_;
   std::string keys_;
+  std::vector<std::pair<size_t, size_t>> ranges_;
+  uint32_t queries_ = 0;  // highest query number added + 1
 };
 
 class Tables {
@@ -107,6 +124,10 @@ class Tables {
   // Memory accesses overlap: every filter line is prefetched first, then every table slot that
   // passed, then the slots are read. `hidden`: sorted indicator numbers to leave out (or nullptr).
   void Run(LookupPlan& plan, const std::vector<uint32_t>* hidden, std::vector<Match>& out) const;
+  // Starts loading the filter lines `plan` will read (what Run does first), without waiting.
+  void Prefetch(const LookupPlan& plan) const;
+  // The same with plain loads of each line (see the .cpp for why both exist).
+  void Load(const LookupPlan& plan) const;
   TableMasks masks() const { return masks_; }
 
   std::span<const IndicatorRef> indicators() const { return side_; }
