@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <functional>
 
 #include "crypto/detail/cms_util.hpp"
@@ -15,10 +16,6 @@ constexpr std::string_view kHeadType = "socmesh-batch-head";
 constexpr std::string_view kProofType = "socmesh-origin-proof";
 constexpr size_t kMaxBatchIdBytes = 256;
 constexpr size_t kMaxOriginBytes = 256;
-
-std::string HashKey(const merkle::Hash& h) {
-  return std::string(reinterpret_cast<const char*>(h.data()), h.size());
-}
 
 // The head's own fields, shared by the signed statement and the proof's "head" object.
 void AppendHeadFields(std::string& out, const BatchHead& head) {
@@ -95,8 +92,31 @@ std::string BatchHeadStatement(const BatchHead& head) {
   return out;
 }
 
+namespace {
+
+bool SameHead(const BatchHead& a, const BatchHead& b) {
+  return a.tree_size == b.tree_size && a.signing_time == b.signing_time && a.root == b.root &&
+         a.origin == b.origin && a.batch_id == b.batch_id;
+}
+
+}  // namespace
+
 merkle::Hash BatchHeadHash(const BatchHead& head) {
-  return detail::Sha256(BatchHeadStatement(head));
+  // Receivers ask once per object, and the objects of a batch share their head: the thread's last
+  // answer is kept, so that a run of one batch builds and hashes its statement once.
+  struct LastHash {
+    BatchHead head;
+    merkle::Hash hash{};
+    bool valid = false;
+  };
+  thread_local LastHash last;
+  if (last.valid && SameHead(last.head, head)) return last.hash;
+  const merkle::Hash hash = detail::Sha256(BatchHeadStatement(head));
+  last.valid = false;  // stays false should copying the head throw
+  last.head = head;
+  last.hash = hash;
+  last.valid = true;
+  return hash;
 }
 
 Result<BatchHead> ParseBatchHeadStatement(std::string_view statement) {
@@ -187,10 +207,62 @@ std::string SerializeOriginProof(const OriginProof& proof, const ProofEncoding& 
 
 namespace {
 
-// Reads a proof; decodes its signature only when `need_signature(statement)` says so, because
-// base64-decoding ~1.3 KB per object would dominate verification of a batch whose head is known.
+// The head of the last proof this thread read, as its wire text. The proofs of a batch repeat
+// their head: recognising it by text saves decoding the root and the time and building and hashing
+// the statement for every object.
+struct LastProofHead {
+  std::string batch_id, origin, root, signing_time;
+  uint64_t tree_size = 0;
+  std::shared_ptr<const SignedBatchHead> head;  // without signature; null while none was read
+  merkle::Hash hash{};
+};
+
+bool TextIs(const detail::WireObject& obj, std::string_view key, const std::string& expected) {
+  auto s = obj.String(key);
+  return s && *s == expected;
+}
+
+// True when `head_obj` is, byte for byte, the head `last` was read from (then reading it again
+// would give the same fields or the same error, so `last` stands for it).
+bool IsLastHead(const LastProofHead& last, const detail::WireObject& head_obj) {
+  if (last.head == nullptr) return false;
+  auto size = head_obj.Uint("tree_size", kMaxBatchSize);
+  return size && *size == last.tree_size && TextIs(head_obj, "root", last.root) &&
+         TextIs(head_obj, "batch_id", last.batch_id) && TextIs(head_obj, "origin", last.origin) &&
+         TextIs(head_obj, "signing_time", last.signing_time);
+}
+
+// Reads the head fields of a proof, or recognises the thread's last one.
+Result<std::shared_ptr<const SignedBatchHead>> ReadProofHead(const detail::WireObject& head_obj,
+                                                             merkle::Hash& hash) {
+  thread_local LastProofHead last;
+  if (!IsLastHead(last, head_obj)) {
+    auto fields = ReadHeadFields(head_obj);
+    if (!fields) return std::unexpected(fields.error());
+    auto head = std::make_shared<SignedBatchHead>();
+    head->head = std::move(*fields);
+    head->statement = BatchHeadStatement(head->head);
+    const merkle::Hash head_hash = detail::Sha256(head->statement);
+    // ReadHeadFields succeeded: every field is there as a string or integer.
+    LastProofHead next{std::string(*head_obj.String("batch_id")),
+                       std::string(*head_obj.String("origin")),
+                       std::string(*head_obj.String("root")),
+                       std::string(*head_obj.String("signing_time")),
+                       head->head.tree_size,
+                       std::move(head),
+                       head_hash};
+    last = std::move(next);
+  }
+  hash = last.hash;
+  return last.head;
+}
+
+// Reads a proof and the hash of its head; decodes its signature only when
+// `need_signature(head hash)` says so, because base64-decoding ~1.3 KB per object would dominate
+// verification of a batch whose head is known.
 Result<OriginProof> ReadProof(std::string_view json,
-                              const std::function<bool(std::string_view)>& need_signature) {
+                              const std::function<bool(const merkle::Hash&)>& need_signature,
+                              merkle::Hash& head_hash) {
   auto element = detail::ParseWire(json, kMaxProofBytes, "origin proof");
   if (!element) return std::unexpected(element.error());
   auto obj = detail::WireObject::From(
@@ -203,20 +275,22 @@ Result<OriginProof> ReadProof(std::string_view json,
   auto head_obj = detail::WireObject::From(
       *head_element, "$.head", {"batch_id", "origin", "root", "signing_time", "tree_size"});
   if (!head_obj) return std::unexpected(head_obj.error());
-  auto fields = ReadHeadFields(*head_obj);
-  if (!fields) return std::unexpected(fields.error());
+  auto unsigned_head = ReadProofHead(*head_obj, head_hash);
+  if (!unsigned_head) return std::unexpected(unsigned_head.error());
+  const BatchHead& fields = (*unsigned_head)->head;
 
   auto index = obj->Uint("leaf_index", kMaxBatchSize);
   if (!index) return std::unexpected(index.error());
-  if (*index >= fields->tree_size) {
+  if (*index >= fields.tree_size) {
     return Fail(ErrorCode::kParse, "$.leaf_index: " + std::to_string(*index) +
                                        " is not below tree_size " +
-                                       std::to_string(fields->tree_size));
+                                       std::to_string(fields.tree_size));
   }
   auto path = obj->Array("path");
   if (!path) return std::unexpected(path.error());
   OriginProof proof;
   proof.leaf_index = *index;
+  proof.path.reserve(std::min<size_t>(path->size(), 32));
   size_t i = 0;
   for (simdjson::dom::element step : *path) {
     // A tree of at most 2^32 leaves has audit paths of at most 32 hashes.
@@ -230,25 +304,28 @@ Result<OriginProof> ReadProof(std::string_view json,
     proof.path.push_back(*hash);
   }
 
-  auto head = std::make_shared<SignedBatchHead>();
-  head->head = std::move(*fields);
-  head->statement = BatchHeadStatement(head->head);
-  if (need_signature(head->statement) && obj->Has("signature")) {
+  if (need_signature(head_hash) && obj->Has("signature")) {
     auto b64 = obj->String("signature");
     if (!b64) return std::unexpected(b64.error());
     auto der = detail::Base64Decode(*b64, "$.signature");
     if (!der) return std::unexpected(der.error());
     if (der->empty()) return Fail(ErrorCode::kParse, "$.signature: empty");
+    auto head = std::make_shared<SignedBatchHead>(**unsigned_head);
     head->signature_der = std::move(*der);
+    proof.head = std::move(head);
+  } else {
+    // Heads are immutable once read: the proofs of a batch may share one.
+    proof.head = std::move(*unsigned_head);
   }
-  proof.head = std::move(head);
   return proof;
 }
 
 }  // namespace
 
 Result<OriginProof> ParseOriginProof(std::string_view json) {
-  return ReadProof(json, [](std::string_view) { return true; });
+  merkle::Hash head_hash{};
+  return ReadProof(
+      json, [](const merkle::Hash&) { return true; }, head_hash);
 }
 
 OriginVerifier::OriginVerifier(const TrustStore& trust, size_t max_cached_heads)
@@ -260,31 +337,31 @@ uint64_t OriginVerifier::signature_verifications() const {
 }
 
 Result<VerifiedOrigin> OriginVerifier::VerifyHead(const SignedBatchHead& signed_head) {
-  // The statement is rebuilt from the fields rather than trusted as given: what is verified is
+  // The hash is computed from the fields rather than taken from `statement`: what is verified is
   // then exactly what the fields say.
-  const std::string statement = BatchHeadStatement(signed_head.head);
-  return VerifyHeadStatement(signed_head, statement, detail::Sha256(statement));
+  return VerifyHeadWithHash(signed_head, BatchHeadHash(signed_head.head), nullptr);
 }
 
-Result<VerifiedOrigin> OriginVerifier::VerifyHeadStatement(const SignedBatchHead& signed_head,
-                                                           const std::string& statement,
-                                                           const merkle::Hash& head_hash) {
-  const std::string key = HashKey(head_hash);
-  const std::string batch = "batch \"" + signed_head.head.batch_id.substr(0, 64) + "\" of \"" +
-                            signed_head.head.origin.substr(0, 64) + "\"";
+Result<VerifiedOrigin> OriginVerifier::VerifyHeadWithHash(const SignedBatchHead& signed_head,
+                                                          const merkle::Hash& head_hash,
+                                                          const std::string* statement) {
   {
     std::lock_guard lock(mu_);
-    if (auto it = verified_.find(key); it != verified_.end()) {
+    if (auto it = verified_.find(head_hash); it != verified_.end()) {
       return VerifiedOrigin{it->second.origin, it->second.batch_id, head_hash, 0};
     }
   }
+  const std::string batch = "batch \"" + signed_head.head.batch_id.substr(0, 64) + "\" of \"" +
+                            signed_head.head.origin.substr(0, 64) + "\"";
   if (signed_head.signature_der.empty()) {
     return Fail(ErrorCode::kNotFound, batch +
                                           ": head not verified yet and the proof carries no "
                                           "signature (send one proof of the batch with it)");
   }
+  const std::string rebuilt = statement == nullptr ? BatchHeadStatement(signed_head.head) : "";
   auto verified =
-      detail::CmsVerify(signed_head.signature_der, statement, trust_, batch + ": origin signature");
+      detail::CmsVerify(signed_head.signature_der, statement == nullptr ? rebuilt : *statement,
+                        trust_, batch + ": origin signature");
   {
     std::lock_guard lock(mu_);
     ++signature_verifications_;
@@ -298,7 +375,7 @@ Result<VerifiedOrigin> OriginVerifier::VerifyHeadStatement(const SignedBatchHead
   }
   std::lock_guard lock(mu_);
   if (verified_.size() >= max_cached_heads_) verified_.clear();
-  verified_.emplace(key, Known{signed_head.head.origin, signed_head.head.batch_id});
+  verified_.emplace(head_hash, Known{signed_head.head.origin, signed_head.head.batch_id});
   return VerifiedOrigin{signed_head.head.origin, signed_head.head.batch_id, head_hash, 0};
 }
 
@@ -326,16 +403,18 @@ Result<VerifiedOrigin> OriginVerifier::VerifyLeaf(std::string_view canonical_jso
 
 Result<VerifiedOrigin> OriginVerifier::Verify(const model::StixObject& object,
                                               std::string_view proof_json) {
-  // ReadProof builds the statement from the parsed fields itself, so its hash (computed once here
-  // for the cache check) is the head's hash.
+  // ReadProof builds the statement from the parsed fields itself, so the hash it returns is the
+  // head's hash.
   merkle::Hash head_hash{};
-  auto proof = ReadProof(proof_json, [this, &head_hash](std::string_view statement) {
-    head_hash = detail::Sha256(statement);
-    std::lock_guard lock(mu_);
-    return !verified_.contains(HashKey(head_hash));
-  });
+  auto proof = ReadProof(
+      proof_json,
+      [this](const merkle::Hash& hash) {
+        std::lock_guard lock(mu_);
+        return !verified_.contains(hash);
+      },
+      head_hash);
   if (!proof) return std::unexpected(proof.error().WithContext(object.id + ": origin proof"));
-  auto head = VerifyHeadStatement(*proof->head, proof->head->statement, head_hash);
+  auto head = VerifyHeadWithHash(*proof->head, head_hash, &proof->head->statement);
   if (!head) return std::unexpected(head.error().WithContext(object.id));
   auto verified = VerifyLeaf(object.canonical_json, *proof, std::move(*head));
   if (!verified) return std::unexpected(verified.error().WithContext(object.id));

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -123,10 +124,12 @@ class OriginVerifier {
   uint64_t signature_verifications() const;
 
  private:
-  // VerifyHead for a statement built by this module from `signed_head.head`, and its hash.
-  Result<VerifiedOrigin> VerifyHeadStatement(const SignedBatchHead& signed_head,
-                                             const std::string& statement,
-                                             const merkle::Hash& head_hash);
+  // VerifyHead for a head whose BatchHeadHash is `head_hash`. `statement` is its
+  // BatchHeadStatement when the caller has it; otherwise it is built, and only when the head is not
+  // verified yet (the per-object calls of a known batch then cost a cache lookup).
+  Result<VerifiedOrigin> VerifyHeadWithHash(const SignedBatchHead& signed_head,
+                                            const merkle::Hash& head_hash,
+                                            const std::string* statement);
   Result<VerifiedOrigin> VerifyLeaf(std::string_view canonical_json, const OriginProof& proof,
                                     VerifiedOrigin head);
 
@@ -134,12 +137,19 @@ class OriginVerifier {
     std::string origin;
     std::string batch_id;
   };
+  // Head hashes are SHA-256 outputs: their first bytes are already a good hash.
+  struct HeadHashHasher {
+    size_t operator()(const merkle::Hash& h) const {
+      size_t v = 0;
+      std::memcpy(&v, h.data(), sizeof v);
+      return v;
+    }
+  };
   const TrustStore& trust_;
   size_t max_cached_heads_;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, Known>
-      verified_;                          // key: raw BatchHeadHash bytes; GUARDED_BY(mu_)
-  uint64_t signature_verifications_ = 0;  // GUARDED_BY(mu_)
+  std::unordered_map<merkle::Hash, Known, HeadHashHasher> verified_;  // GUARDED_BY(mu_)
+  uint64_t signature_verifications_ = 0;                              // GUARDED_BY(mu_)
 };
 
 }  // namespace socmesh::crypto
