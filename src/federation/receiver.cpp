@@ -40,6 +40,38 @@ struct HeadGroup {
   std::vector<size_t> items;  // items[k]: the transfer index of outcomes[k]
 };
 
+// The verified heads of one transfer, kept by Apply's single transaction before the ingest. A batch
+// id names one head forever: checked against federation.db and against the heads met earlier in
+// this transfer (they are not written yet, so the database alone cannot see them).
+class HeadsToKeep {
+ public:
+  explicit HeadsToKeep(FederationState& state) : state_(state) {}
+
+  Result<void> Admit(std::shared_ptr<const crypto::SignedBatchHead> head) {
+    const std::string batch = head->head.origin + '\n' + head->head.batch_id;
+    const merkle::Hash hash = crypto::BatchHeadHash(head->head);
+    if (auto it = by_batch_.find(batch); it != by_batch_.end()) {
+      if (it->second != hash) {
+        return Fail(ErrorCode::kConflict, "batch id \"" + head->head.batch_id + "\" of " +
+                                              head->head.origin +
+                                              " is already known for another batch head (replay "
+                                              "or reuse of a batch id)");
+      }
+      return {};
+    }
+    if (auto ok = state_.CheckHead(*head); !ok) return ok;
+    by_batch_.emplace(batch, hash);
+    heads_.push_back(std::move(head));
+    return {};
+  }
+  std::vector<std::shared_ptr<const crypto::SignedBatchHead>> Take() { return std::move(heads_); }
+
+ private:
+  FederationState& state_;
+  std::map<std::string, merkle::Hash> by_batch_;
+  std::vector<std::shared_ptr<const crypto::SignedBatchHead>> heads_;
+};
+
 }  // namespace
 
 crypto::BatchHead EnvelopeItemsHead(const Transfer& transfer) {
@@ -164,9 +196,11 @@ std::string Receiver::CheckPolicy(const ObjectFacts& facts, const PeerLink& peer
 }
 
 struct Receiver::Opened {
+  HeadsToKeep* heads = nullptr;  // in: where a verified head inside goes (kept by Apply)
   std::optional<model::StixObject> object;
   ProofRow proof;
   EnvelopeRow envelope;
+  std::optional<FederationState::TransferRecord::Envelope> relay;  // out: to keep and queue
 };
 
 std::string Receiver::ReceiveEnvelope(const TransferItem& item, const PeerLink& peer,
@@ -218,8 +252,9 @@ std::string Receiver::ReceiveEnvelope(const TransferItem& item, const PeerLink& 
         if (TopologyNodeOf(config_, p.name) == hop.peer) forward.push_back(p.name);
       }
     }
-    auto kept = state_.PutEnvelope(row, forward, PriorityOf(facts.type));
-    if (!kept) return "store: " + kept.error().message;
+    // Kept and queued by Apply, in the transaction that records the transfer.
+    opened.relay = FederationState::TransferRecord::Envelope{std::move(row), std::move(forward),
+                                                             PriorityOf(facts.type)};
     relayed = true;
     return "";
   }
@@ -232,10 +267,10 @@ std::string Receiver::ReceiveEnvelope(const TransferItem& item, const PeerLink& 
   if (auto v = verifier_.VerifyHead(*proof->head); !v) {
     return "origin signature: " + v.error().message;
   }
-  if (auto kept = state_.PutHead(*proof->head); !kept) {
+  if (auto kept = opened.heads->Admit(proof->head); !kept) {
     return "origin signature: " + kept.error().message;
   }
-  auto object = model::ParseStixObject(sealed->object_json);
+  auto object = ObjectOf(*sealed);
   if (!object) return "invalid STIX: " + object.error().message;
   auto verified = verifier_.Verify(object->canonical_json, *proof);
   if (!verified) return "origin proof: " + verified.error().message;
@@ -289,11 +324,13 @@ Result<ApplyReport> Receiver::Apply(const Transfer& t, const PeerLink& peer, std
                   "sent_time " + model::FormatTimestamp(t.sent_time, true) +
                       " is outside the replay window (stale or replayed transfer)");
   }
-  // Transfer ids are remembered for twice the window: a replay cannot outlive both checks.
-  auto fresh = state_.MarkTransferSeen(t.sender, t.transfer_id, now,
-                                       model::Timestamp{now.micros - 2 * window});
-  if (!fresh) return std::unexpected(fresh.error());
-  if (!*fresh) return refuse(ErrorCode::kConflict, "replayed transfer id (already received)");
+  // Transfer ids are remembered for twice the window: a replay cannot outlive both checks. This
+  // read refuses the common replay early; the id is recorded (and a concurrent duplicate caught)
+  // by the one transaction before the ingest, below.
+  auto seen = state_.TransferSeen(t.sender, t.transfer_id);
+  if (!seen) return std::unexpected(seen.error());
+  if (*seen) return refuse(ErrorCode::kConflict, "replayed transfer id (already received)");
+  HeadsToKeep heads(state_);
 
   ApplyReport report;
   report.items = t.items.size();
@@ -312,6 +349,7 @@ Result<ApplyReport> Receiver::Apply(const Transfer& t, const PeerLink& peer, std
   for (const auto& e : t.item_errors) item_error[e.index] = e.reason;
   std::vector<EnvelopeRow> envelopes;  // brought along by accepted clear items, or opened here
   std::vector<size_t> envelope_items;  // items that carry only an envelope
+  std::vector<FederationState::TransferRecord::Envelope> relays;  // envelopes only passing through
 
   for (size_t i = 0; i < t.items.size(); ++i) {
     if (auto it = item_error.find(i); it != item_error.end()) {
@@ -344,13 +382,17 @@ Result<ApplyReport> Receiver::Apply(const Transfer& t, const PeerLink& peer, std
       group.head = proof->head;
       if (auto v = verifier_.VerifyHead(*group.head); !v) {
         group.head_error = v.error();
-      } else if (auto kept = state_.PutHead(*group.head); !kept) {
+      } else if (auto kept = heads.Admit(group.head); !kept) {
         group.head_error = kept.error();
       }
     } else if (group.head->signature_der.empty() && !proof->head->signature_der.empty()) {
       group.head = proof->head;  // the first item lacked the signature, a later one has it
       group.head_error.reset();
-      if (auto v = verifier_.VerifyHead(*group.head); !v) group.head_error = v.error();
+      if (auto v = verifier_.VerifyHead(*group.head); !v) {
+        group.head_error = v.error();
+      } else if (auto kept = heads.Admit(group.head); !kept) {
+        group.head_error = kept.error();
+      }
     }
     proof->head = group.head;
 
@@ -362,7 +404,7 @@ Result<ApplyReport> Receiver::Apply(const Transfer& t, const PeerLink& peer, std
       group.outcomes.push_back(outcome);
       group.items.push_back(i);
     };
-    auto object = model::ParseStixObject(t.items[i].object_json);
+    auto object = ObjectOf(t.items[i]);
     if (object) outcome.id = object->id;
     if (group.head_error) {
       reject("origin signature: " + group.head_error->message);
@@ -428,6 +470,7 @@ Result<ApplyReport> Receiver::Apply(const Transfer& t, const PeerLink& peer, std
     outcome.leaf_index = i;
     if (auto facts = ParseRoutingFacts(t.items[i].facts_json)) outcome.id = Clip(facts->id, 256);
     Opened opened;
+    opened.heads = &heads;
     bool relayed = false;
     if (auto why = ReceiveEnvelope(t.items[i], peer, opened, relayed); !why.empty()) {
       outcome.reason = Clip(std::move(why));
@@ -436,6 +479,7 @@ Result<ApplyReport> Receiver::Apply(const Transfer& t, const PeerLink& peer, std
     }
     outcome.accepted = true;
     if (relayed) {
+      relays.push_back(std::move(*opened.relay));
       ++report.relayed;
       envelope_outcomes.push_back(std::move(outcome));
       continue;
@@ -447,13 +491,39 @@ Result<ApplyReport> Receiver::Apply(const Transfer& t, const PeerLink& peer, std
     pending.push_back({std::string(kEnvelopeGroup), i, std::move(outcome)});
   }
 
+  // federation.db is committed twice per transfer (each commit is an fsync with durable state):
+  //   1. the transfer id, verified heads, proofs, envelopes and relays, BEFORE the store ingest;
+  //   2. the receipts, after it.
   // Proofs and envelopes first: a proof or envelope without its object is harmless (never served),
   // an object without them could not be relayed (the feeder may read it the moment it is stored).
+  // A crash at any point stays safe:
+  //   - before 1: nothing of the transfer is kept, not even its id. No object was stored, so
+  //     applying the same transfer again later is its first effect (and the sender, which got no
+  //     answer, retries with a new id anyway);
+  //   - between 1 and the ingest: ids, heads, proofs and envelopes without objects (harmless, as
+  //     above; relays are queued, which is all a relay does). The id is remembered, so the same
+  //     transfer is refused as a replay; the sender's retry has a new id and stores the objects
+  //     ("first proof wins" keeps the proof already written, from the same delivery path);
+  //   - between the ingest and 2: objects stored, no receipt issued or sent; the retry finds
+  //     them "unchanged" (idempotent by (id, modified)) and is answered then — as before, when
+  //     the receipts were committed after the ingest too.
+  // A replay racing the early check (same id in two concurrent applies) is refused here, before
+  // anything of it is written; a batch id taken meanwhile by another head fails the transaction
+  // (rolled back, nothing applied: the sender retries).
+  FederationState::TransferRecord record;
+  record.sender = t.sender;
+  record.transfer_id = t.transfer_id;
+  record.now = now;
+  record.forget_before = model::Timestamp{now.micros - 2 * window};
+  record.heads = heads.Take();
+  record.proofs = std::move(proofs);
+  for (auto& row : envelopes) record.envelopes.push_back({std::move(row), {}, 0});
+  for (auto& relay : relays) record.envelopes.push_back(std::move(relay));
+  auto fresh = state_.RecordTransfer(record);
+  if (!fresh) return std::unexpected(fresh.error());
+  if (!*fresh) return refuse(ErrorCode::kConflict, "replayed transfer id (already received)");
+
   if (!accepted.empty()) {
-    if (auto ok = state_.PutProofs(proofs); !ok) return std::unexpected(ok.error());
-    for (const auto& row : envelopes) {
-      if (auto ok = state_.PutEnvelope(row, {}, 0); !ok) return std::unexpected(ok.error());
-    }
     auto outcome = store_.Ingest(accepted);
     if (!outcome) return std::unexpected(outcome.error());
     report.inserted = outcome->inserted;
@@ -475,6 +545,7 @@ Result<ApplyReport> Receiver::Apply(const Transfer& t, const PeerLink& peer, std
   }
 
   std::string reasons;
+  std::vector<ReceiptRow> receipts;  // kept in one transaction before the reply leaves
   for (const auto& key : group_order) {
     HeadGroup& g = groups[key];
     // A leaf index twice in one transfer is not a receipt we can sign: keep the first.
@@ -511,7 +582,7 @@ Result<ApplyReport> Receiver::Apply(const Transfer& t, const PeerLink& peer, std
                    receipt->rejected.size(),
                    now,
                    *der};
-    if (auto ok = state_.PutReceipt(row); !ok) return std::unexpected(ok.error());
+    receipts.push_back(std::move(row));
     report.reply.receipts_der.push_back(std::move(*der));
   }
   if (!envelope_outcomes.empty()) {
@@ -538,8 +609,11 @@ Result<ApplyReport> Receiver::Apply(const Transfer& t, const PeerLink& peer, std
                    receipt->rejected.size(),
                    now,
                    *der};
-    if (auto ok = state_.PutReceipt(row); !ok) return std::unexpected(ok.error());
+    receipts.push_back(std::move(row));
     report.reply.receipts_der.push_back(std::move(*der));
+  }
+  if (!receipts.empty()) {
+    if (auto ok = state_.PutReceipts(receipts); !ok) return std::unexpected(ok.error());
   }
   for (const auto& r : report.reply.refused) {
     ++report.rejected;

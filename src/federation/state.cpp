@@ -147,6 +147,13 @@ Result<std::unique_ptr<FederationState>> FederationState::Open(const std::filesy
     return Fail(ErrorCode::kStorage, file.string() + ": " + why);
   }
   std::unique_ptr<FederationState> state(new FederationState(db));
+  sqlite3_commit_hook(
+      db,
+      [](void* counter) {
+        static_cast<std::atomic<uint64_t>*>(counter)->fetch_add(1, std::memory_order_relaxed);
+        return 0;  // 0: let the commit proceed
+      },
+      &state->commits_);
   sqlite3_busy_timeout(db, 5000);
   const char* synchronous = durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
   for (const char* sql : {"PRAGMA journal_mode = WAL", synchronous, kSchema}) {
@@ -382,6 +389,15 @@ Result<bool> FederationState::PutEnvelope(const EnvelopeRow& e,
   std::lock_guard lock(mu_);
   Txn txn(db_);
   if (!txn.ok()) return DbError(db_, "begin");
+  auto fresh = PutEnvelopeLocked(e, forward, priority);
+  if (!fresh) return fresh;
+  if (auto ok = txn.Commit(); !ok) return std::unexpected(ok.error());
+  return *fresh;
+}
+
+Result<bool> FederationState::PutEnvelopeLocked(const EnvelopeRow& e,
+                                                std::span<const std::string> forward,
+                                                int priority) {
   Stmt put(db_,
            "INSERT OR IGNORE INTO envelopes(envelope_id, id, modified, facts, wire, arrived_from, "
            "opened) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
@@ -399,7 +415,6 @@ Result<bool> FederationState::PutEnvelope(const EnvelopeRow& e,
       queue.Reset();
     }
   }
-  if (auto ok = txn.Commit(); !ok) return std::unexpected(ok.error());
   return fresh;
 }
 
@@ -426,6 +441,20 @@ Result<std::optional<EnvelopeRow>> FederationState::EnvelopeFor(std::string_view
 
 Result<void> FederationState::PutReceipt(const ReceiptRow& r) {
   std::lock_guard lock(mu_);
+  return PutReceiptLocked(r);
+}
+
+Result<void> FederationState::PutReceipts(std::span<const ReceiptRow> receipts) {
+  std::lock_guard lock(mu_);
+  Txn txn(db_);
+  if (!txn.ok()) return DbError(db_, "begin");
+  for (const auto& r : receipts) {
+    if (auto ok = PutReceiptLocked(r); !ok) return ok;
+  }
+  return txn.Commit();
+}
+
+Result<void> FederationState::PutReceiptLocked(const ReceiptRow& r) {
   Stmt put(db_,
            "INSERT INTO receipts(peer, direction, batch_id, head_hash, accepted, rejected, time, "
            "der) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
@@ -465,6 +494,17 @@ Result<bool> FederationState::MarkTransferSeen(std::string_view sender, std::str
                                                model::Timestamp now,
                                                model::Timestamp forget_before) {
   std::lock_guard lock(mu_);
+  Txn txn(db_);
+  if (!txn.ok()) return DbError(db_, "begin");
+  auto fresh = MarkTransferSeenLocked(sender, id, now, forget_before);
+  if (!fresh) return fresh;
+  if (auto ok = txn.Commit(); !ok) return std::unexpected(ok.error());
+  return *fresh;
+}
+
+Result<bool> FederationState::MarkTransferSeenLocked(std::string_view sender, std::string_view id,
+                                                     model::Timestamp now,
+                                                     model::Timestamp forget_before) {
   Stmt prune(db_, "DELETE FROM transfers WHERE time < ?1");
   prune.Int(1, forget_before.micros);
   if (prune.Step() != SQLITE_DONE) return DbError(db_, "prune transfers");
@@ -473,5 +513,54 @@ Result<bool> FederationState::MarkTransferSeen(std::string_view sender, std::str
   if (put.Step() != SQLITE_DONE) return DbError(db_, "record transfer");
   return sqlite3_changes(db_) == 1;
 }
+
+Result<bool> FederationState::TransferSeen(std::string_view sender, std::string_view id) {
+  std::lock_guard lock(mu_);
+  Stmt get(db_, "SELECT 1 FROM transfers WHERE sender = ?1 AND transfer_id = ?2");
+  get.Text(1, sender).Text(2, id);
+  const int rc = get.Step();
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return DbError(db_, "read transfers");
+}
+
+Result<void> FederationState::CheckHead(const crypto::SignedBatchHead& head) {
+  std::lock_guard lock(mu_);
+  Stmt find(db_, "SELECT head_hash FROM heads WHERE origin = ?1 AND batch_id = ?2");
+  find.Text(1, head.head.origin).Text(2, head.head.batch_id);
+  const int rc = find.Step();
+  if (rc == SQLITE_DONE) return {};
+  if (rc != SQLITE_ROW) return DbError(db_, "read batch head");
+  if (find.ColHash(0) != crypto::BatchHeadHash(head.head)) {
+    return Fail(ErrorCode::kConflict, "batch id \"" + head.head.batch_id + "\" of " +
+                                          head.head.origin +
+                                          " is already known for another batch head (replay "
+                                          "or reuse of a batch id)");
+  }
+  return {};
+}
+
+Result<bool> FederationState::RecordTransfer(const TransferRecord& record) {
+  std::lock_guard lock(mu_);
+  Txn txn(db_);
+  if (!txn.ok()) return DbError(db_, "begin");
+  auto fresh =
+      MarkTransferSeenLocked(record.sender, record.transfer_id, record.now, record.forget_before);
+  if (!fresh) return fresh;
+  if (!*fresh) return false;  // rolled back: a replay leaves no trace
+  for (const auto& head : record.heads) {
+    if (auto ok = PutHeadLocked(*head); !ok) return std::unexpected(ok.error());
+  }
+  if (auto ok = PutProofsLocked(record.proofs); !ok) return std::unexpected(ok.error());
+  for (const auto& e : record.envelopes) {
+    if (auto ok = PutEnvelopeLocked(e.row, e.forward, e.priority); !ok) {
+      return std::unexpected(ok.error());
+    }
+  }
+  if (auto ok = txn.Commit(); !ok) return std::unexpected(ok.error());
+  return true;
+}
+
+uint64_t FederationState::commits() const { return commits_.load(std::memory_order_relaxed); }
 
 }  // namespace socmesh::federation

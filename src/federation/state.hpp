@@ -15,6 +15,7 @@
 // Thread-safe: one connection behind a mutex; each method is one transaction.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -130,17 +131,56 @@ class FederationState {
   // older than `forget_before`.
   Result<bool> MarkTransferSeen(std::string_view sender, std::string_view id, model::Timestamp now,
                                 model::Timestamp forget_before);
+  // True when transfer `id` of `sender` is remembered (read only: an early replay refusal).
+  Result<bool> TransferSeen(std::string_view sender, std::string_view id);
+
+  // Read-only PutHead check: kConflict when the origin already used the head's batch id for a
+  // different head (so a receiver can reject before it writes anything).
+  Result<void> CheckHead(const crypto::SignedBatchHead& head);
+
+  // What a receiver keeps of one transfer before the store sees its objects (issue 6 item 2).
+  struct TransferRecord {
+    struct Envelope {
+      EnvelopeRow row;
+      std::vector<std::string> forward;  // peers to queue it for when it is new (relays)
+      int priority = 0;
+    };
+    std::string sender;
+    std::string transfer_id;
+    model::Timestamp now;
+    model::Timestamp forget_before;  // transfer ids older than this are forgotten
+    std::vector<std::shared_ptr<const crypto::SignedBatchHead>> heads;
+    std::vector<ProofRow> proofs;
+    std::vector<Envelope> envelopes;
+  };
+  // The transfer id (as MarkTransferSeen), heads, proofs and envelopes in ONE transaction, so one
+  // fsync instead of one per kind. False when the id was already seen (a replay racing the early
+  // check): then nothing is written. An error (e.g. a head's batch id taken meanwhile) writes
+  // nothing either.
+  Result<bool> RecordTransfer(const TransferRecord& record);
+  // Receipts, in one transaction.
+  Result<void> PutReceipts(std::span<const ReceiptRow> receipts);
+
+  // Commits on this connection so far (explicit transactions and autocommitted statements): what
+  // a durable commit costs is one fsync, so tests count them.
+  uint64_t commits() const;
 
  private:
   explicit FederationState(sqlite3* db) : db_(db) {}
   Result<void> Exec(const char* sql);
   Result<void> PutHeadLocked(const crypto::SignedBatchHead& head);
   Result<void> PutProofsLocked(std::span<const ProofRow> proofs);
+  Result<bool> PutEnvelopeLocked(const EnvelopeRow& envelope, std::span<const std::string> forward,
+                                 int priority);
+  Result<void> PutReceiptLocked(const ReceiptRow& receipt);
+  Result<bool> MarkTransferSeenLocked(std::string_view sender, std::string_view id,
+                                      model::Timestamp now, model::Timestamp forget_before);
 
   std::mutex mu_;
   sqlite3* db_;  // GUARDED_BY(mu_)
   // Heads already loaded, by raw hash bytes: a relay forwards many objects of one batch.
   std::unordered_map<std::string, std::shared_ptr<const crypto::SignedBatchHead>> heads_;
+  std::atomic<uint64_t> commits_{0};  // by sqlite3_commit_hook
 };
 
 }  // namespace socmesh::federation

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "model/canonical_json.hpp"
+#include "model/detail/stix_validator.hpp"
 #include "model/socmesh_extension.hpp"
 #include "model/tlp.hpp"
 
@@ -105,6 +106,22 @@ Result<simdjson::dom::object> Root(simdjson::dom::parser& parser, std::string_vi
   return object;
 }
 
+// ParseStixObject's validation on the object's DOM element: the same call with the same arguments,
+// the same first error as the message, so canonical JSON, digest and reasons are the ones the
+// text would give (ParseStixObject parses the same values: minified text re-parses to this DOM).
+Result<model::StixObject> ValidateStix(simdjson::dom::element element) {
+  std::vector<model::Diagnostic> diagnostics;
+  auto object = model::detail::ValidateObject(element, "$", model::CanonicalizeOptions{}.max_depth,
+                                              "", diagnostics);
+  if (object) return std::move(*object);
+  for (const auto& d : diagnostics) {
+    if (d.severity == model::Severity::kError) {
+      return Fail(ErrorCode::kInvalidStix, d.path + ": " + d.message);
+    }
+  }
+  return Fail(ErrorCode::kInternal, "object rejected without a diagnostic");
+}
+
 // A clear item has object + proof, an envelope item envelope + facts, a clear item that brings
 // its envelope along all four; `sealed` (an envelope's payload) only object + proof.
 Result<TransferItem> ParseItem(simdjson::dom::element element, const std::string& path,
@@ -124,6 +141,19 @@ Result<TransferItem> ParseItem(simdjson::dom::element element, const std::string
     auto v = m.Get(key);
     if (!v) return std::unexpected(v.error());
     if (!v->is_object()) return Fail(ErrorCode::kParse, m.Path(key) + ": expected an object");
+    if (key == "object") {
+      // Validated here, once: a valid object's text is its canonical JSON (no minify, no second
+      // parse); an invalid one keeps its minified text and its reason.
+      auto validated = std::make_shared<ValidatedObject>(ValidatedObject{ValidateStix(*v), ""});
+      if (validated->object) {
+        item.object_json = validated->object->canonical_json;
+      } else {
+        item.object_json = simdjson::minify(*v);
+        validated->invalid_text = item.object_json;
+      }
+      item.validated = std::move(validated);
+      continue;
+    }
     std::string text = simdjson::minify(*v);
     if (key == "object") item.object_json = std::move(text);
     if (key == "proof") item.proof_json = std::move(text);
@@ -383,6 +413,15 @@ std::string SerializeSealedItem(const TransferItem& item) {
   w.BeginObject().Key("object").Raw(item.object_json).Key("proof").Raw(item.proof_json);
   w.EndObject();
   return w.Take();
+}
+
+Result<model::StixObject> ObjectOf(const TransferItem& item) {
+  if (item.validated) {
+    const ValidatedObject& v = *item.validated;
+    const std::string& text = v.object ? v.object->canonical_json : v.invalid_text;
+    if (text == item.object_json) return v.object;
+  }
+  return model::ParseStixObject(item.object_json);
 }
 
 Result<TransferItem> ParseSealedItem(std::string_view json) {

@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,12 +31,21 @@
 
 #include "core/error.hpp"
 #include "federation/policy.hpp"
+#include "model/stix_object.hpp"
 #include "model/timestamp.hpp"
 
 namespace socmesh::federation {
 
 inline constexpr size_t kMaxTransferBytes = size_t{32} << 20;
 inline constexpr size_t kMaxTransferItems = 5000;
+
+// A transfer item's object as validated while the transfer was read (ParseTransfer,
+// ParseSealedItem): straight from the transfer's DOM, so each object is parsed once, not minified
+// out and parsed again. Exactly what model::ParseStixObject returns for the same object.
+struct ValidatedObject {
+  Result<model::StixObject> object;
+  std::string invalid_text;  // object_json when `object` is an error (else it is canonical_json)
+};
 
 // An item carries the object in clear (object + proof), an end-to-end envelope (envelope +
 // facts), or both: a clear object whose tree further down needs the envelope (B12) brings it along.
@@ -48,11 +58,14 @@ struct TransferItem {
         envelope(std::move(envelope_text)),
         facts_json(std::move(facts)) {}
 
-  std::string object_json;  // the STIX object as sent (parsed and canonicalised by the receiver)
-  std::string proof_json;   // crypto::SerializeOriginProof text
-  std::string envelope;     // crypto::SealEnvelope wire text (a JSON object); "" when none
-  std::string facts_json;   // with `envelope`: SerializeRoutingFacts text, bound to it by its id
+  // The STIX object as sent (parsed and canonicalised by the receiver); read by ParseTransfer, a
+  // valid object holds its canonical JSON (the same object: canonical JSON is what is signed).
+  std::string object_json;
+  std::string proof_json;  // crypto::SerializeOriginProof text
+  std::string envelope;    // crypto::SealEnvelope wire text (a JSON object); "" when none
+  std::string facts_json;  // with `envelope`: SerializeRoutingFacts text, bound to it by its id
 
+  std::shared_ptr<const ValidatedObject> validated;  // set when read; see ObjectOf
   bool has_object() const { return !object_json.empty(); }
   bool has_envelope() const { return !envelope.empty(); }
 };
@@ -72,6 +85,10 @@ struct Transfer {
   std::string next;                    // pull answers: the cursor to continue after
   bool more = false;                   // pull answers: more changes wait after `next`
 };
+
+// model::ParseStixObject(item.object_json): taken from `item.validated` while it still describes
+// object_json (an item edited after reading is parsed again), so a read item is parsed once.
+Result<model::StixObject> ObjectOf(const TransferItem& item);
 
 // Serialises `transfer` (item_errors are not written). Objects and proofs are inserted as they are
 // (they must be JSON objects: canonical JSON and SerializeOriginProof output are).
