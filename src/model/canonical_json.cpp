@@ -462,7 +462,7 @@ void AppendJcsString(std::string& out, std::string_view utf8) {
     out.resize(at + n + 2);
     char* buffer = out.data() + at;
     buffer[0] = '"';
-    std::memcpy(buffer + 1, utf8.data(), n);
+    if (n != 0) std::memcpy(buffer + 1, utf8.data(), n);  // an empty view may have no data()
     buffer[n + 1] = '"';
     return;
   }

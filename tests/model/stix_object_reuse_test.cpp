@@ -130,5 +130,13 @@ TEST(AppendJcsStringScan, EveryEscapeAtEveryPositionMatchesTheByteWiseDefinition
   }
 }
 
+TEST(AppendJcsStringScan, AnEmptyViewWithoutDataIsTheEmptyString) {
+  // A default string_view has data() == nullptr (MISP export writes such empty values); the
+  // sanitizer build checks that nothing copies from it.
+  std::string out = "x";
+  AppendJcsString(out, std::string_view{});
+  EXPECT_EQ(out, "x\"\"");
+}
+
 }  // namespace
 }  // namespace socmesh::model
