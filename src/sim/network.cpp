@@ -92,10 +92,10 @@ std::string ConfigText(const Topology& topology, federation::NodeIndex self,
   }
   t += "sharing_groups = " + List(n.sharing_groups) + "\n";
   t += "feed_interval_ms = " + std::to_string(o.feed_interval_ms) + "\n";
-  if (o.relay_keys) {
-    t += "topology = " + Quoted(o.topology_file.string()) + "\n";
-    t += "directory = " + Quoted(net.directory.string()) + "\n";
-  }
+  // Topology routing and end-to-end envelopes (B12): every node reads the same topology file and
+  // the signed directory of envelope recipients.
+  t += "topology = " + Quoted(o.topology_file.string()) + "\n";
+  t += "directory = " + Quoted(net.directory.string()) + "\n";
   t += "\n[federation.signing_key]\nkey = \"origin.key\"\n";
   for (federation::NodeIndex p : topology.Peers(self)) {
     const federation::Node& peer = topology.nodes()[p];

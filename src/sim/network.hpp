@@ -37,15 +37,13 @@ struct SimNode {
 
 struct NetworkOptions {
   std::filesystem::path workdir;
-  std::filesystem::path topology_file;  // absolute; named by the configs when relay keys are on
+  std::filesystem::path topology_file;  // absolute; every node config names it
   // The proxy port of the directed link from -> to (what from's [[peers]] url names).
   std::function<uint16_t(const std::string& from, const std::string& to)> link_port;
   bool durable =
       false;  // store durability full + audit fsync per append (default: crash-safe only)
   int push_interval_ms = 1000;
   int feed_interval_ms = 1000;
-  // Write [federation] topology / directory (topology routing and end-to-end envelopes).
-  bool relay_keys = false;
 };
 
 struct Network {

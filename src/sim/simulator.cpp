@@ -23,10 +23,6 @@
 
 namespace socmesh::sim {
 
-// Node configs understand [federation] topology / directory (the "relay" work, issue 6 item 2):
-// topology routing and end-to-end envelopes. false writes peers-only configs.
-const bool kRelayConfigKeys = true;
-
 namespace {
 
 namespace fs = std::filesystem;
@@ -140,8 +136,7 @@ Result<void> Simulation::Prepare() {
   n.durable = o_.durable;
   n.push_interval_ms = o_.push_interval_ms;
   n.feed_interval_ms = o_.feed_interval_ms;
-  n.relay_keys = kRelayConfigKeys;
-  report_.routing = kRelayConfigKeys ? "topology" : "peers";
+  report_.routing = "topology";
   Say("creating the PKI and " + std::to_string(topology_.size()) + " node configurations");
   auto network = BuildNetwork(topology_, n);
   if (!network) return std::unexpected(network.error());
@@ -449,11 +444,6 @@ Result<Report> Simulation::Run() {
   }
   Evaluate(topology_, published_, ReadAll(), heal_us_, report_);
   WriteObjectList();
-  if (!kRelayConfigKeys) {
-    report_.notes.push_back(
-        "node configs without [federation] topology/directory: peers-only routing, no "
-        "end-to-end envelopes, default export rule at the replicator");
-  }
   TearDown();
   if (!remove_workdir_) report_.notes.push_back("working directory kept: " + workdir_.string());
   report_.duration_s =

@@ -44,8 +44,4 @@ struct SimOptions {
 // kInvalidArgument: bad options or topology; kIo: a node did not start, interrupted, …
 Result<Report> RunSimulation(const SimOptions& options);
 
-// Whether `socmesh sim` writes `[federation] topology` and `directory` into node configs
-// (topology routing and end-to-end envelopes, issue 6 item 2, "relay").
-extern const bool kRelayConfigKeys;
-
 }  // namespace socmesh::sim
