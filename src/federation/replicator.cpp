@@ -156,8 +156,6 @@ std::optional<Carriage> FeedDecision(const ReplicationConfig& config, const Obje
   return std::nullopt;
 }
 
-namespace {}  // namespace
-
 struct Replicator::Impl {
   ReplicationConfig config;
   store::Store& store;
