@@ -50,7 +50,7 @@ class InputBase : public Input, public std::enable_shared_from_this<InputBase> {
   InputStats stats() const override {
     InputStats s;
     s.bytes = bytes_.load(std::memory_order_relaxed);
-    s.frames = frames_.load(std::memory_order_relaxed);
+    s.frames = frames_.load(std::memory_order_acquire);  // first: see CountFrame
     s.parsed = parsed_.load(std::memory_order_relaxed);
     s.malformed = malformed_.load(std::memory_order_relaxed);
     s.oversized = oversized_.load(std::memory_order_relaxed);
@@ -66,24 +66,29 @@ class InputBase : public Input, public std::enable_shared_from_this<InputBase> {
     return {samples_.begin(), samples_.end()};
   }
 
+  // `frames` is counted last, with release order: whoever reads a frame count (stats(), acquire)
+  // also sees that frame's event in the sink, its sample and its other counters.
+  void CountFrame() { frames_.fetch_add(1, std::memory_order_release); }
+
   void HandleFrame(std::string_view frame) {
-    frames_.fetch_add(1, std::memory_order_relaxed);
     event_.source = name_;
     if (auto decoded = decoder_->Decode(frame, event_); !decoded) {
       malformed_.fetch_add(1, std::memory_order_relaxed);
       AddSample(frame, decoded.error().message);
+      CountFrame();
       return;
     }
     if (!event_.time) event_.time = detail::Now();
     parsed_.fetch_add(1, std::memory_order_relaxed);
     sink_.OnEvent(event_);
+    CountFrame();
   }
 
   void HandleOversized(uint64_t offset, std::string_view head) {
-    frames_.fetch_add(1, std::memory_order_relaxed);
     oversized_.fetch_add(1, std::memory_order_relaxed);
     AddSample(head, "message at stream offset " + std::to_string(offset) + " exceeds " +
                         std::to_string(max_bytes_) + " bytes; skipped");
+    CountFrame();
   }
 
   detail::Framer MakeFramer(bool octet_counting) {
@@ -94,10 +99,10 @@ class InputBase : public Input, public std::enable_shared_from_this<InputBase> {
 
   void CountTruncatedFrame(size_t dropped) {
     if (dropped == 0) return;
-    frames_.fetch_add(1, std::memory_order_relaxed);
     malformed_.fetch_add(1, std::memory_order_relaxed);
     AddSample({}, "octet-counted frame cut short by the end of the stream (" +
                       std::to_string(dropped) + " bytes)");
+    CountFrame();
   }
 
  protected:
