@@ -128,10 +128,19 @@ bool IsPlainEquality(std::string_view p) {
   const size_t type_begin = i;
   if (!IsLower(at(i))) return false;
   while (IsLower(at(i)) || IsDigit(at(i)) || at(i) == '-') ++i;
-  if (at(i - 1) == '-' || i - type_begin < 2 || at(i++) != ':') return false;
+  // The pattern lexer reads `true` and `false` as boolean literals, never as names.
+  auto is_literal = [&](size_t begin) {
+    const std::string_view word = p.substr(begin, i - begin);
+    return word == "true" || word == "false";
+  };
+  if (at(i - 1) == '-' || i - type_begin < 2 || is_literal(type_begin) || at(i++) != ':') {
+    return false;
+  }
   do {
+    const size_t component_begin = i;
     if (!IsLower(at(i)) && at(i) != '_') return false;
     while (IsLower(at(i)) || IsDigit(at(i)) || at(i) == '_') ++i;
+    if (is_literal(component_begin)) return false;
   } while (at(i) == '.' && ++i);
   while (at(i) == ' ') ++i;
   if (at(i++) != '=') return false;

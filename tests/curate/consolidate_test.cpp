@@ -300,6 +300,9 @@ TEST_F(ConsolidateTest, OnlyPlainSingleComparisonsAreMerged) {
       "[ipv4-addr:value = '1.2.3.4' AND network-traffic:dst_port = 443]"));
   EXPECT_FALSE(IsSingleComparisonPattern("[ipv4-addr:value = '1.2.3.4'] REPEATS 5 TIMES"));
   EXPECT_FALSE(IsSingleComparisonPattern("[a:b = 'x'] FOLLOWEDBY [c:d = 'y']"));
+  // `true` and `false` are literals to the pattern grammar, never names (fuzz/pattern_shortcut).
+  EXPECT_FALSE(IsSingleComparisonPattern("[true:hashes.strueh= 'e3495991b785']"));
+  EXPECT_TRUE(IsSingleComparisonPattern("[file:hashes.truely = 'x']"));
 }
 
 TEST_F(ConsolidateTest, WarningListsFlagOrDropAtIngest) {
